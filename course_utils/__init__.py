@@ -1,0 +1,20 @@
+"""Helpers for the course *Image Classification with TensorFlow*.
+
+Modules, named by what they do:
+
+* ``course_utils.datasets``: load MNIST and Fashion-MNIST online or from a staged folder
+* ``course_utils.pipelines``: the tf.data input pipeline taught in chapter 1
+* ``course_utils.plots``: image grids, training curves, weight images, confusion matrices
+* ``course_utils.evaluation``: confusion matrix and misclassified examples in NumPy
+* ``course_utils.models``: describe a Keras model's layers as plain data
+* ``course_utils.config``: the two environment settings, ``COURSE_DATA_DIR`` and ``COURSE_QUICK``
+
+None of them imports TensorFlow until a function needs it.
+"""
+
+from course_utils.config import data_dir, quick_mode
+from course_utils.datasets import load_fashion_mnist, load_mnist, stage_data
+
+__version__ = "0.1.0"
+
+__all__ = ["data_dir", "load_fashion_mnist", "load_mnist", "quick_mode", "stage_data", "__version__"]

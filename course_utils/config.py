@@ -1,0 +1,53 @@
+"""The course's two settings, read from environment variables so that learners' code never changes.
+
+``COURSE_DATA_DIR``
+    A folder of staged data sets for machines without a network (see ``course_utils.datasets``).
+``COURSE_QUICK``
+    ``1`` shortens runs for tests and CI: loaders keep a small subset of the data. ``0`` or unset
+    means a normal run.
+"""
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "COURSE_DATA_DIR"
+QUICK_ENV = "COURSE_QUICK"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def quick_mode(environ=None):
+    """Return ``True`` when ``COURSE_QUICK`` asks for a quick run.
+
+    Args:
+        environ: mapping to read instead of ``os.environ`` (for tests).
+
+    Raises:
+        ValueError: the variable holds something other than 1/0, true/false, yes/no or on/off.
+    """
+    value = (os.environ if environ is None else environ).get(QUICK_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{QUICK_ENV} should be 1 or 0 (or true/false), got {value!r}.")
+
+
+def data_dir(environ=None):
+    """Return the staged-data folder named by ``COURSE_DATA_DIR`` as a ``Path``, or ``None`` if unset.
+
+    Raises:
+        FileNotFoundError: the variable names a folder that does not exist (the message names it
+            and how to create it).
+    """
+    value = (os.environ if environ is None else environ).get(DATA_DIR_ENV, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"{DATA_DIR_ENV} is set to {value!r}, but {path} is not a folder. Create it with "
+            f"`python -m course_utils stage-data {path}` or unset {DATA_DIR_ENV} to download through Keras."
+        )
+    return path

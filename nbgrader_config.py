@@ -1,0 +1,21 @@
+"""nbgrader configuration for instructors. Run every nbgrader command from the repository root.
+
+solutions/<chapter>/<chapter>.ipynb   the single source (nbgrader's "source")
+chapters/<chapter>/<chapter>.ipynb    the student version, generated and committed ("release")
+submitted/, autograded/, feedback/, gradebook.db   created while grading; never committed
+"""
+
+c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.course_id = "image-classification-tensorflow"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "chapters"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+
+# Training cells take longer than nbgrader's default of 30 s per cell.
+c.Execute.timeout = 600
+# Long outputs are cut in the graded copy and the feedback.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+# A student who deletes a test cell must not lose it silently: the grader puts it back.
+c.OverwriteCells.add_missing_cells = True
