@@ -18,6 +18,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 COURSE_DATA_DIR ?= $(CURDIR)/data
 export COURSE_DATA_DIR
+# nbgrader and Jupyter find their helpers (alembic, kernels) on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Let TensorFlow use both cores for intra-op work but keep its log noise down.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 CHAPTERS := $(notdir $(wildcard solutions/*))
@@ -34,7 +36,7 @@ release: venv
 	for chapter in $(CHAPTERS); do $(BIN)/nbgrader generate_assignment $$chapter --force --no-db || exit 1; done
 
 benchmark: venv data
-	$(BIN)/python benchmarks/chapter1_linear.py
+	cd benchmarks && ../$(BIN)/python chapter1_linear.py
 
 venv: $(STAMP)
 

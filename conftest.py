@@ -15,5 +15,4 @@ os.environ.setdefault("COURSE_QUICK", "1")
 if "COURSE_DATA_DIR" not in os.environ and (ROOT / "data").is_dir():
     os.environ["COURSE_DATA_DIR"] = str(ROOT / "data")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# Plots in tests are drawn off screen.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# MPLBACKEND is left alone: kernels must keep matplotlib's inline backend to produce figures.

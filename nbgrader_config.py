@@ -19,3 +19,10 @@ c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 # A student who deletes a test cell must not lose it silently: the grader puts it back.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows each test cell's visible tests and the outcome; the code of the hidden tests is left
+# out, so that they stay useful in the next term (a failing hidden test still shows its traceback).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

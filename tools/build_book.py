@@ -12,6 +12,7 @@ Steps:
 """
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -101,7 +102,9 @@ def build(output=ROOT, extra_args=()):
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source_dir), "--path-output", str(output),
                "-W", "--keep-going", *extra_args]
     print(" ".join(command), flush=True)
-    return subprocess.call(command)
+    # A non-interactive MPLBACKEND (set by some test runners) would stop the kernel's inline figures.
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    return subprocess.call(command, env=env)
 
 
 def main(argv=None):

@@ -1,0 +1,63 @@
+"""The repository URL lives in _config.yml only: badges, install cells and the book's buttons agree with it."""
+
+import shutil
+
+import nbformat
+import pytest
+import yaml
+
+from helpers import ROOT, chapter_ids, grade_id
+
+import sys
+sys.path.insert(0, str(ROOT / "tools"))
+import course_links  # noqa: E402
+
+
+def _setting():
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    slug = repo["url"].removeprefix("https://github.com/")
+    return slug, repo["branch"]
+
+
+@pytest.mark.parametrize("folder", ["solutions", "chapters"])
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_badge_and_install_cell_follow_the_config(folder, chapter):
+    slug, branch = _setting()
+    nb = nbformat.read(ROOT / folder / chapter / f"{chapter}.ipynb", as_version=4)
+    cells = {grade_id(cell): cell for cell in nb.cells}
+    badge = cells["colab_badge"].source
+    assert (f"(https://colab.research.google.com/github/{slug}/blob/{branch}/chapters/{chapter}/{chapter}.ipynb)"
+            in badge), f"{folder}/{chapter}: the Colab badge must open the student notebook on {slug}@{branch}"
+    install = cells["install_course_utils"]
+    first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    assert first_code is install, "the install cell must be the first code cell"
+    assert 'if "google.colab" in sys.modules:' in install.source
+    assert f"git+https://github.com/{slug}.git@{branch}" in install.source
+    assert course_links.disagreements(ROOT / folder / chapter / f"{chapter}.ipynb") == []
+
+
+def test_toc_lists_every_chapter_and_nothing_else():
+    toc = (ROOT / "_toc.yml").read_text()
+    listed = sorted(line.split("chapters/")[1].split("/")[0] for line in toc.splitlines() if "file: chapters/" in line)
+    assert listed == chapter_ids()
+
+
+def test_course_links_rewrites_a_notebook_after_the_setting_changes(tmp_path):
+    chapter = chapter_ids()[0]
+    notebook = tmp_path / f"{chapter}.ipynb"
+    shutil.copy(ROOT / "solutions" / chapter / f"{chapter}.ipynb", notebook)
+    config = tmp_path / "_config.yml"
+    config.write_text((ROOT / "_config.yml").read_text().replace(
+        _setting()[0], "someone-else/their-fork"))
+    assert course_links.disagreements(notebook, config)  # the copy still names the old repository
+    assert course_links.write(notebook, config) is True
+    assert course_links.disagreements(notebook, config) == []
+    assert "someone-else/their-fork" in notebook.read_text()
+    assert course_links.write(notebook, config) is False
+
+
+def test_repository_rejects_a_non_github_url(tmp_path):
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://example.org/course\n")
+    with pytest.raises(ValueError, match="OWNER/NAME"):
+        course_links.repository(config)

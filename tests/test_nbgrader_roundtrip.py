@@ -1,0 +1,105 @@
+"""The instructor's loop through nbgrader's real CLI and sqlite gradebook, for every chapter.
+
+Submissions: the solutions typed into the student notebook (full marks), the untouched student notebook
+(zero, and the grader survives it), and a submission with exactly one wrong answer (loses exactly that
+exercise's points). Then feedback is generated, and nbgrader's own validator is asked the same questions.
+"""
+
+import shutil
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.validator import Validator
+
+from helpers import ROOT, chapter_ids, fill_release, nbgrader, solution_sources
+
+# For each chapter: a solution cell to get wrong, what to write there, and the test cell that must catch it.
+WRONG_ANSWERS = {
+    "01_linear_models": ("accuracy_solution",
+                         "def accuracy(labels, probabilities):\n    return 0.5",
+                         "accuracy_tests"),
+}
+
+
+@pytest.fixture(scope="module", params=chapter_ids())
+def graded(request, tmp_path_factory):
+    chapter = request.param
+    course = tmp_path_factory.mktemp(f"course-{chapter}")
+    shutil.copytree(ROOT / "solutions", course / "solutions")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    result = nbgrader("generate_assignment", chapter, "--force", cwd=course)
+    assert result.returncode == 0, result.stdout
+
+    release = course / "chapters" / chapter / f"{chapter}.ipynb"
+    answers = solution_sources(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    wrong_cell, wrong_source, _ = WRONG_ANSWERS[chapter]
+    submissions = {
+        "perfect": fill_release(release, answers),
+        "blank": nbformat.read(release, as_version=4),
+        "one_wrong": fill_release(release, {**answers, wrong_cell: wrong_source}),
+    }
+    for student, nb in submissions.items():
+        folder = course / "submitted" / student / chapter
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{chapter}.ipynb")
+
+    autograde = nbgrader("autograde", chapter, cwd=course)
+    assert autograde.returncode == 0, autograde.stdout[-5000:]
+    feedback = nbgrader("generate_feedback", chapter, cwd=course)
+    assert feedback.returncode == 0, feedback.stdout[-5000:]
+    return chapter, course
+
+
+def _submission(course, chapter, student):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(chapter, student)
+        grades = {grade.name: (grade.score, grade.max_score) for notebook in submission.notebooks
+                  for grade in notebook.grades if grade.cell_type == "code"}
+        return submission.score, submission.max_score, grades
+
+
+def test_solutions_score_full_marks(graded):
+    chapter, course = graded
+    score, max_score, grades = _submission(course, chapter, "perfect")
+    assert max_score >= 4
+    assert score == max_score, {name: g for name, g in grades.items() if g[0] != g[1]}
+
+
+def test_untouched_student_version_scores_zero(graded):
+    chapter, course = graded
+    score, max_score, grades = _submission(course, chapter, "blank")
+    assert max_score > 0 and score == 0, grades
+    assert (course / "autograded" / "blank" / chapter / f"{chapter}.ipynb").is_file()
+
+
+def test_one_wrong_answer_loses_exactly_its_points(graded):
+    chapter, course = graded
+    _, _, wrong_test = WRONG_ANSWERS[chapter]
+    perfect_score, max_score, _ = _submission(course, chapter, "perfect")
+    score, _, grades = _submission(course, chapter, "one_wrong")
+    lost = grades[wrong_test][1]
+    assert grades[wrong_test][0] == 0
+    assert score == perfect_score - lost, {name: g for name, g in grades.items() if g[0] != g[1]}
+
+
+def test_feedback_is_written_for_every_student(graded):
+    chapter, course = graded
+    for student in ("perfect", "blank", "one_wrong"):
+        score, max_score, _ = _submission(course, chapter, student)
+        html = (course / "feedback" / student / chapter / f"{chapter}.html").read_text()
+        assert f"Score: {score:.1f} / {max_score:.1f}" in html, f"{student}'s feedback must show the total"
+    perfect = (course / "feedback" / "perfect" / chapter / f"{chapter}.html").read_text()
+    assert "BEGIN HIDDEN TESTS" not in perfect
+
+
+def test_nbgrader_validator_agrees(graded):
+    """nbgrader validate exits 0 even on failure, so ask its Python API."""
+    chapter, course = graded
+    perfect = course / "submitted" / "perfect" / chapter / f"{chapter}.ipynb"
+    blank = course / "chapters" / chapter / f"{chapter}.ipynb"
+    wrong = course / "submitted" / "one_wrong" / chapter / f"{chapter}.ipynb"
+    assert Validator().validate(str(perfect)) == {}
+    assert Validator(invert=True).validate(str(blank)) == {}, "the blank release must pass no test"
+    failed = Validator().validate(str(wrong))
+    assert len(failed.get("failed", [])) == 1

@@ -1,0 +1,71 @@
+"""Static checks of every solution notebook: the rules that keep nbgrader grading fair."""
+
+import ast
+
+import nbformat
+import pytest
+
+from helpers import ROOT, chapter_ids, grade_id
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+TENSORFLOW_NAMES = {"tf", "tensorflow", "keras"}
+
+
+def _notebook(chapter):
+    return nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+
+
+def _nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def _test_cells(nb):
+    return [cell for cell in nb.cells if _nbgrader(cell).get("grade") and cell.cell_type == "code"]
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_grade_ids_are_unique_and_exercises_are_enough(chapter):
+    nb = _notebook(chapter)
+    ids = [grade_id(cell) for cell in nb.cells if grade_id(cell)]
+    assert len(ids) == len(set(ids)), "nbgrader grade_ids must be unique"
+    tests = _test_cells(nb)
+    assert len(tests) >= 4, "each chapter has at least four graded exercises"
+    assert all(_nbgrader(cell).get("points", 0) > 0 for cell in tests)
+    assert all(_nbgrader(cell).get("locked") for cell in tests), "test cells must be locked"
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_every_test_cell_has_helpful_visible_tests_and_hidden_tests(chapter):
+    for cell in _test_cells(_notebook(chapter)):
+        source = cell.source
+        assert source.count(HIDDEN_BEGIN) == 1 and source.count(HIDDEN_END) == 1, grade_id(cell)
+        visible = source.split(HIDDEN_BEGIN)[0]
+        asserts = [node for node in ast.walk(ast.parse(visible)) if isinstance(node, ast.Assert)]
+        assert asserts, f"{grade_id(cell)}: no visible test"
+        assert all(node.msg is not None for node in asserts), (
+            f"{grade_id(cell)}: every visible assert needs a message that says what is wrong")
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_test_cells_do_not_touch_tensorflow(chapter):
+    """Anything a test cell writes to stderr scores it 0, and TensorFlow logs there."""
+    for cell in _test_cells(_notebook(chapter)):
+        source = cell.source.replace(HIDDEN_BEGIN, "").replace(HIDDEN_END, "")
+        names = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+        imports = {alias.name.split(".")[0] for node in ast.walk(ast.parse(source))
+                   if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+        assert not (names | imports) & TENSORFLOW_NAMES, f"{grade_id(cell)} uses TensorFlow"
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_solution_cells_are_marked(chapter):
+    for cell in _notebook(chapter).cells:
+        if _nbgrader(cell).get("solution"):
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, grade_id(cell)
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_solutions_are_committed_without_outputs(chapter):
+    nb = _notebook(chapter)
+    assert all(not cell.get("outputs") and cell.get("execution_count") is None
+               for cell in nb.cells if cell.cell_type == "code"), "clear outputs before committing solutions/"
