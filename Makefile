@@ -36,7 +36,7 @@ release: venv
 	for chapter in $(CHAPTERS); do $(BIN)/nbgrader generate_assignment $$chapter --force --no-db || exit 1; done
 
 benchmark: venv data
-	cd benchmarks && ../$(BIN)/python chapter1_linear.py
+	cd benchmarks && for script in chapter*.py; do ../$(BIN)/python $$script || exit 1; done
 
 venv: $(STAMP)
 
