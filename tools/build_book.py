@@ -104,6 +104,9 @@ def build(output=ROOT, extra_args=()):
     print(" ".join(command), flush=True)
     # A non-interactive MPLBACKEND (set by some test runners) would stop the kernel's inline figures.
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    if "COURSE_DATA_DIR" not in env and (ROOT / "data").is_dir():
+        env["COURSE_DATA_DIR"] = str(ROOT / "data")  # what `make data` staged
+        print(f"COURSE_DATA_DIR is unset: the chapters read the data staged in {env['COURSE_DATA_DIR']}")
     return subprocess.call(command, env=env)
 
 
