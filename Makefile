@@ -10,12 +10,15 @@
 #   COURSE_DATA_DIR  staged data for offline runs (default: ./data, filled by `make data`);
 #                    `make book COURSE_DATA_DIR=` downloads through Keras instead
 #   COURSE_QUICK     1 shortens training (the test suite sets it itself)
+#   COURSE_BOOK_SOLUTIONS  0 builds a book without the exercises' solutions (default 1: with them)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+# The browser of the book's browser tests (tests/test_browser.py), from Debian's package chromium.
+CHROMIUM := /usr/bin/chromium
 COURSE_DATA_DIR ?= $(CURDIR)/data
 export COURSE_DATA_DIR
 # nbgrader and Jupyter find their helpers (alembic, kernels) on PATH.
@@ -29,7 +32,7 @@ CHAPTERS := $(notdir $(wildcard solutions/*))
 book: venv data
 	$(BIN)/python tools/build_book.py
 
-test: venv data
+test: venv data $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 release: venv
@@ -51,10 +54,16 @@ $(STAMP): requirements.txt pyproject.toml
 data: venv $(FASHION_MNIST)
 	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/python -m course_utils stage-data "$(COURSE_DATA_DIR)"; fi
 
+# $(call apt_install,PACKAGE,WHY): install a Debian package as root or with sudo, or say what is missing.
+apt_install = @if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "$(2) is missing: install Debian's package $(1) as root"; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1)
+
 $(FASHION_MNIST):
-	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
-	  echo "Fashion-MNIST is missing: install Debian's package dataset-fashion-mnist as root"; exit 1; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist
+	$(call apt_install,dataset-fashion-mnist,Fashion-MNIST)
+
+$(CHROMIUM):
+	$(call apt_install,chromium,Chromium (the browser tests use it))
 
 clean:
 	rm -rf _build .pytest_cache

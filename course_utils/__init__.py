@@ -7,6 +7,12 @@ Modules, named by what they do:
 * ``course_utils.plots``: image grids, training curves, weight images, confusion matrices
 * ``course_utils.evaluation``: confusion matrix and misclassified examples in NumPy
 * ``course_utils.models``: describe a Keras model's layers as plain data
+* ``course_utils.toy_data``: the 2-D spiral data set of chapter 2 and decision-boundary plots
+* ``course_utils.feature_maps``: kernels, feature maps and pooling drawn for chapter 3
+* ``course_utils.image_folders``: JPEG class folders and ``path,label`` CSV files (flowers online,
+  Fashion-MNIST JPEGs offline) for chapter 4
+* ``course_utils.hub``: TF Hub feature-vector modules as Keras 3 layers, and the course's own offline module
+* ``course_utils.distribute``: pick the tf.distribute strategy (TPU, GPUs or default) for chapter 5
 * ``course_utils.config``: the two environment settings, ``COURSE_DATA_DIR`` and ``COURSE_QUICK``
 
 None of them imports TensorFlow until a function needs it.

@@ -41,3 +41,19 @@ def no_data_dir(monkeypatch):
 def copy_tree(source, target):
     shutil.copytree(source, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def book_site(tmp_path_factory):
+    """The HTML book, built once per test session by tools/build_book.py (warnings as errors, notebooks
+    executed in quick mode) into a temporary folder; returns that folder's ``_build`` (``html/`` inside).
+    Shared by tests/test_book.py and tests/test_browser.py."""
+    import subprocess
+    import sys
+
+    output = tmp_path_factory.mktemp("book")
+    env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1"}  # the edition with solutions, whatever the caller set
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--output", str(output)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return output / "_build"

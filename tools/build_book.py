@@ -1,17 +1,29 @@
 """Build the HTML book into <output>/_build/html (default: the repository's own _build/html).
 
-    python tools/build_book.py [--output DIR]
+    python tools/build_book.py [--output DIR] [--all] [--no-solutions] [--execution-cache DIR]
 
 Steps:
 1. Write the book's source tree into <output>/_build/book-source: the pages listed in _toc.yml, where
    each chapter page ``chapters/<id>/<id>.ipynb`` is made from ``solutions/<id>/<id>.ipynb`` with the
    hidden tests removed (nbgrader's own ClearHiddenTests) and the solution markers dropped. The page
    keeps the student notebook's path, so the book's "Open in Colab" button opens the student version.
-2. Run ``jupyter-book build`` on it with warnings as errors. Notebooks are executed by a real kernel;
+   Files are only rewritten when their content changed, so that a rebuild with nothing changed reads
+   nothing again.
+2. Install MathJax 3 from the npm registry (once, into _build/npm) and serve it from the book's own
+   ``_static/mathjax`` (copied to <source>/_vendor/mathjax): the pages typeset their equations without reaching a CDN.
+3. Run ``jupyter-book build`` on it with warnings as errors. Notebooks are executed by a real kernel;
    Jupyter Book's cache (<output>/_build/.jupyter_cache) skips chapters whose code did not change.
+
+Solutions: ``COURSE_BOOK_SOLUTIONS=0`` (or ``--no-solutions``) builds an edition without them. The
+notebooks still run in full (so plots and results stay on the page, from the same execution cache), but
+each exercise cell shows what the learner's notebook shows (``# YOUR CODE HERE``) with a note instead of
+the solution and its output, and the notebook offered for download is the student notebook from chapters/.
+
+This module is also the book's Sphinx extension (``setup`` below), registered by the generated config.
 """
 
 import argparse
+import copy
 import os
 import shutil
 import subprocess
@@ -25,7 +37,18 @@ from nbgrader.preprocessors import ClearHiddenTests
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 # Files and folders besides the pages that the book needs, when they exist.
-BOOK_EXTRAS = ("_config.yml", "_toc.yml", "_static", "images", "references.bib")
+BOOK_EXTRAS = ("_toc.yml", "_static", "images", "references.bib")
+# MathJax from the npm registry, served by the book itself (no CDN: readers and tests may be offline).
+MATHJAX_VERSION = "3.2.2"
+MATHJAX_ENTRY = "tex-mml-chtml.js"
+NPM_PREFIX = ROOT / "_build" / "npm"
+# Its copy in the book source: a static folder of its own, so that Jupyter Book does not add every
+# script in _static to every page.
+VENDOR_DIR = "_vendor"
+SOLUTIONS_SETTING = "COURSE_BOOK_SOLUTIONS"
+NO_SOLUTION_NOTE = ("This edition of the book leaves the solution out. Open the chapter in Colab (the rocket "
+                    "button at the top of the page) to write your own code in this cell, then run the test "
+                    "cell below it.")
 
 
 def toc_files(toc_path):
@@ -50,6 +73,22 @@ def toc_files(toc_path):
     return pages
 
 
+def solutions_wanted(value=None):
+    """Read the solutions setting: ``value`` or else $COURSE_BOOK_SOLUTIONS ("1" by default).
+
+    Returns True for "1"/"true"/"yes"/"on", False for "0"/"false"/"no"/"off" (any case); raises ValueError
+    for anything else, so that a typo cannot publish the solutions by accident.
+    """
+    if value is None:
+        value = os.environ.get(SOLUTIONS_SETTING, "1")
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{SOLUTIONS_SETTING}={value!r}: use 1 (show solutions) or 0 (leave them out).")
+
+
 def book_notebook(solution_path):
     """Return the book version of a solution notebook: no hidden tests, no solution markers."""
     nb = nbformat.read(solution_path, as_version=4)
@@ -61,44 +100,123 @@ def book_notebook(solution_path):
     return nb
 
 
-def write_source(source_dir, root=ROOT):
-    """Write the book's source tree into ``source_dir`` (emptied first); return the pages written."""
-    if source_dir.exists():
-        shutil.rmtree(source_dir)
-    source_dir.mkdir(parents=True)
+def _write_if_changed(path, data):
+    """Write bytes to ``path`` unless it already holds exactly them (keeps mtimes for Sphinx)."""
+    path = Path(path)
+    if path.is_file() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _sync_tree(source, target, keep):
+    """Copy MathJax's files from ``source`` into ``target`` when size or mtime differ; add the targets to
+    ``keep``. Of the top-level bundles only MATHJAX_ENTRY is needed (the folders hold what it loads)."""
+    for path in sorted(Path(source).rglob("*")):
+        top_level_bundle = path.parent == Path(source) and path.name != MATHJAX_ENTRY
+        if path.is_file() and not top_level_bundle:
+            dest = Path(target) / path.relative_to(source)
+            keep.add(dest)
+            stat = path.stat()
+            if dest.is_file() and dest.stat().st_size == stat.st_size and dest.stat().st_mtime == stat.st_mtime:
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+
+
+def mathjax_dir(prefix=NPM_PREFIX):
+    """Return the folder of MathJax's ``es5`` bundle, installing ``mathjax@MATHJAX_VERSION`` with npm first
+    if it is missing (into ``prefix``). Raises RuntimeError when npm is missing or the install fails."""
+    es5 = Path(prefix) / "node_modules" / "mathjax" / "es5"
+    package = es5.parent / "package.json"
+    if (es5 / MATHJAX_ENTRY).is_file() and f'"version": "{MATHJAX_VERSION}"' in package.read_text():
+        return es5
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is missing: install Node.js and npm (the book serves MathJax from the npm package).")
+    Path(prefix).mkdir(parents=True, exist_ok=True)
+    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
+               f"mathjax@{MATHJAX_VERSION}"]
+    print(" ".join(command), flush=True)
+    if subprocess.call(command) != 0 or not (es5 / MATHJAX_ENTRY).is_file():
+        raise RuntimeError(f"`{' '.join(command)}` did not install {es5 / MATHJAX_ENTRY}.")
+    return es5
+
+
+def book_config(root=ROOT, solutions=True, execution_cache=None):
+    """Return the book's ``_config.yml`` (a dict) with what the build adds: local MathJax, this module as a
+    Sphinx extension, the solutions setting and, if given, the folder of Jupyter Book's execution cache."""
+    config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
+    sphinx = config.setdefault("sphinx", {})
+    sphinx.setdefault("local_extensions", {})["build_book"] = str(Path(__file__).resolve().parent)
+    sphinx_config = sphinx.setdefault("config", {})
+    sphinx_config["mathjax_path"] = f"mathjax/{MATHJAX_ENTRY}"  # relative to _static
+    sphinx_config["course_book_solutions"] = bool(solutions)
+    sphinx_config["course_book_student_root"] = str(Path(root).resolve())
+    if execution_cache is not None:
+        config.setdefault("execute", {})["cache"] = str(Path(execution_cache).resolve())
+    return config
+
+
+def write_source(source_dir, root=ROOT, solutions=True, execution_cache=None, mathjax=None):
+    """Write the book's source tree into ``source_dir``; return the pages written.
+
+    Only files whose content changed are rewritten and files that no longer belong are removed, so that
+    Sphinx sees nothing new when nothing changed. ``mathjax`` is MathJax's es5 folder (default: installed
+    by ``mathjax_dir``)."""
+    source_dir = Path(source_dir)
+    source_dir.mkdir(parents=True, exist_ok=True)
+    keep = set()
+
+    def put(path, data):
+        keep.add(path)
+        _write_if_changed(path, data)
+
+    config = book_config(root, solutions, execution_cache)
+    put(source_dir / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode("utf-8"))
     for extra in BOOK_EXTRAS:
-        path = root / extra
+        path = Path(root) / extra
         if path.is_dir():
-            shutil.copytree(path, source_dir / extra)
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                put(source_dir / file.relative_to(root), file.read_bytes())
         elif path.is_file():
-            shutil.copy2(path, source_dir / extra)
+            put(source_dir / extra, path.read_bytes())
+    _sync_tree(mathjax or mathjax_dir(), source_dir / VENDOR_DIR / "mathjax", keep)
     written = []
-    for page in toc_files(root / "_toc.yml"):
+    for page in toc_files(Path(root) / "_toc.yml"):
         parts = Path(page).with_suffix("").parts
         target = source_dir / Path(page).with_suffix("")
-        target.parent.mkdir(parents=True, exist_ok=True)
         if len(parts) == 3 and parts[0] == "chapters" and parts[1] == parts[2]:
-            solution = root / "solutions" / parts[1] / f"{parts[1]}.ipynb"
+            solution = Path(root) / "solutions" / parts[1] / f"{parts[1]}.ipynb"
             if not solution.is_file():
                 raise FileNotFoundError(f"_toc.yml lists {page}, but its source {solution} does not exist.")
-            nbformat.write(book_notebook(solution), target.with_suffix(".ipynb"))
+            put(target.with_suffix(".ipynb"), nbformat.writes(book_notebook(solution)).encode("utf-8"))
             written.append(target.with_suffix(".ipynb"))
             continue
-        candidates = [root / f"{Path(page).with_suffix('')}{suffix}" for suffix in (".md", ".ipynb")]
+        candidates = [Path(root) / f"{Path(page).with_suffix('')}{suffix}" for suffix in (".md", ".ipynb")]
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
             raise FileNotFoundError(f"_toc.yml lists {page}, but neither {candidates[0]} nor {candidates[1]} exists.")
-        shutil.copy2(found, target.with_suffix(found.suffix))
+        put(target.with_suffix(found.suffix), found.read_bytes())
         written.append(target.with_suffix(found.suffix))
+    for path in sorted(source_dir.rglob("*"), reverse=True):  # drop what no longer belongs, then empty folders
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
     return written
 
 
-def build(output=ROOT, extra_args=()):
-    """Write the source tree and run jupyter-book; return its exit code."""
+def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None):
+    """Write the source tree and run jupyter-book; return its exit code.
+
+    ``solutions`` None reads $COURSE_BOOK_SOLUTIONS; ``execution_cache`` None keeps Jupyter Book's default
+    (<output>/_build/.jupyter_cache)."""
     output = Path(output).resolve()
+    solutions = solutions_wanted() if solutions is None else bool(solutions)
     source_dir = output / "_build" / "book-source"
-    pages = write_source(source_dir)
-    print(f"book source: {len(pages)} pages in {source_dir}")
+    pages = write_source(source_dir, solutions=solutions, execution_cache=execution_cache)
+    print(f"book source: {len(pages)} pages in {source_dir} ({'with' if solutions else 'without'} solutions)")
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source_dir), "--path-output", str(output),
                "-W", "--keep-going", *extra_args]
     print(" ".join(command), flush=True)
@@ -114,11 +232,117 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", default=str(ROOT), help="folder that receives _build/ (default: the repo)")
     parser.add_argument("--all", action="store_true", help="rebuild every page (jupyter-book --all)")
+    parser.add_argument("--no-solutions", action="store_true",
+                        help=f"leave the solutions out (same as {SOLUTIONS_SETTING}=0)")
+    parser.add_argument("--execution-cache", default=None,
+                        help="folder of Jupyter Book's execution cache (default: <output>/_build/.jupyter_cache)")
     args = parser.parse_args(argv)
-    code = build(args.output, ["--all"] if args.all else [])
+    solutions = False if args.no_solutions else solutions_wanted()
+    code = build(args.output, ["--all"] if args.all else [], solutions=solutions,
+                 execution_cache=args.execution_cache)
     if code == 0:
         print(f"\nThe book is ready: open {Path(args.output).resolve() / '_build' / 'html' / 'index.html'}")
     return code
+
+
+# --- The Sphinx extension (loaded by jupyter-book through the config that write_source generates) ---------
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Drop repeated <script> entries. sphinx-thebe and sphinx-togglebutton register their inline scripts
+    twice under Jupyter Book 1 (once with filename None, once with ""), and the second
+    ``const THEBE_JS_URL`` is a JavaScript error on every page."""
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        filename = getattr(script, "filename", script) or ""
+        attributes = tuple(sorted((getattr(script, "attributes", None) or {}).items()))
+        key = (filename, getattr(script, "priority", None), attributes)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+def _student_sources(root, docname):
+    """Map grade_id -> source of the solution cells of the student notebook chapters/<id>/<id>.ipynb."""
+    path = Path(root) / f"{docname}.ipynb"
+    if not path.is_file():
+        return {}
+    nb = nbformat.read(path, as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+def _hide_solutions(app, doctree):
+    """Without solutions: show each exercise cell as the learner's notebook does, with a note, no output."""
+    if app.config.course_book_solutions:
+        return
+    from docutils import nodes
+
+    docname = app.env.docname
+    student = None
+    for cell in list(doctree.findall(nodes.container)):
+        if cell.get("nb_element") != "cell_code":
+            continue
+        grading = (cell.get("cell_metadata") or {}).get("nbgrader") or {}
+        if not grading.get("solution"):
+            continue
+        if student is None:
+            student = _student_sources(app.config.course_book_student_root, docname)
+        grade_id = grading.get("grade_id")
+        if grade_id not in student:
+            raise RuntimeError(f"{docname}: exercise cell {grade_id!r} is missing from the student notebook "
+                               "in chapters/; run `make release`.")
+        stub = student[grade_id]
+        for child in list(cell.children):
+            if child.get("nb_element") == "cell_code_source":
+                for block in child.findall(nodes.literal_block):
+                    block.children = [nodes.Text(stub)]
+                    block.rawsource = stub
+            else:
+                cell.remove(child)  # the solution's output
+        note = nodes.note("", nodes.paragraph(NO_SOLUTION_NOTE, NO_SOLUTION_NOTE))
+        note["classes"].append("course-no-solution")
+        cell.parent.insert(cell.parent.index(cell) + 1, note)
+
+
+def _student_downloads(app, exception):
+    """Without solutions: the notebook offered for download is the student notebook from chapters/."""
+    if exception is not None or app.config.course_book_solutions or app.builder.format != "html":
+        return
+    root = Path(app.config.course_book_student_root)
+    for docname in app.env.found_docs:
+        student = root / f"{docname}.ipynb"
+        download = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
+        if student.is_file() and download.is_file():
+            shutil.copyfile(student, download)
+
+
+def _default_color_mode(app, config):
+    """pydata-sphinx-theme logs "Got invalid theme mode" (a console error) on a first visit unless the
+    book names a default mode."""
+    config.html_context.setdefault("default_mode", "light")
+
+
+def _add_vendor_static(app):
+    """Serve the book source's _vendor folder (MathJax) as static files: _static/mathjax/..."""
+    vendor = Path(app.srcdir) / VENDOR_DIR
+    if vendor.is_dir():
+        app.config.html_static_path.append(str(vendor))
+
+
+def setup(app):
+    """Sphinx entry point: the fixes and settings above."""
+    app.connect("config-inited", _default_color_mode)
+    app.connect("builder-inited", _add_vendor_static)
+    app.add_config_value("course_book_solutions", True, "env")
+    app.add_config_value("course_book_student_root", str(ROOT), "env")
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("doctree-read", _hide_solutions)
+    app.connect("build-finished", _student_downloads)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 if __name__ == "__main__":

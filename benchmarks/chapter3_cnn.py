@@ -1,0 +1,94 @@
+"""Chapter 3 benchmark: test accuracy and training speed of the chapter's CNN.
+
+    make benchmark            (or: cd benchmarks && ../.venv/bin/python chapter3_cnn.py)
+
+Uses the chapter's own build_cnn (the solution cell of solutions/03_convolutional_networks) with the
+chapter's settings (batch 128, 10 epochs, the last 10 % of the training images for validation, the
+course's input pipeline course_utils.pipelines.make_dataset), on full Fashion-MNIST and on whatever MNIST
+this machine can load: in full where the network or Keras's cache allows, otherwise the staged sample
+(the table says which). Prints one Markdown table. About 4 minutes on 2 idle CPU cores.
+"""
+
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import course_utils  # noqa: E402
+from course_utils.pipelines import make_dataset  # noqa: E402
+from notebook_code import solution_namespace  # noqa: E402
+
+CHAPTER = "03_convolutional_networks"
+BATCH_SIZE, EPOCHS = 128, 10
+# Published reference figures (test accuracy).
+REFERENCES = {
+    "MNIST": "Keras's simple MNIST convnet 99.2 %; LeCun et al. 1998 LeNet-5 99.05 %",
+    "Fashion-MNIST": "Zalando benchmark: best scikit-learn model (SVC) 89.7 %",
+}
+TARGETS = {"MNIST": 0.99, "Fashion-MNIST": 0.91}
+
+
+def chapter_code():
+    return solution_namespace(CHAPTER, ["cnn_solution"], {"np": np, "tf": tf, "keras": keras})
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Wall time of each training epoch (without the validation pass)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = getattr(self, "seconds", []) + [self._last - self._start]
+
+
+def accuracy_row(name, loader, code):
+    (x_train, y_train), (x_test, y_test) = loader(quick=False)
+    x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]
+    n_val = len(x_train) // 10
+    n_train = len(x_train) - n_val
+    keras.utils.set_random_seed(0)
+    train = make_dataset(x_train[:-n_val], y_train[:-n_val], BATCH_SIZE, training=True)
+    val = make_dataset(x_train[-n_val:], y_train[-n_val:], BATCH_SIZE)
+    test = make_dataset(x_test, y_test, BATCH_SIZE)
+    model = code["build_cnn"]()
+    timer = _EpochTimer()
+    start = time.perf_counter()
+    model.fit(train, validation_data=val, epochs=EPOCHS, verbose=0, callbacks=[timer])
+    fit_seconds = time.perf_counter() - start
+    _, accuracy = model.evaluate(test, verbose=0)
+    steady = n_train * (EPOCHS - 1) / sum(timer.seconds[1:])  # without the first epoch (tracing, cache filling)
+    data = "full" if len(x_train) >= 60_000 else f"sample of {len(x_train) + len(x_test):,}"
+    target = TARGETS[name] if data == "full" else None
+    verdict = "n/a (not the full set)" if target is None else ("met" if accuracy >= target else "MISSED")
+    return (f"| {name} ({data}: {n_train:,} train / {len(x_test):,} test) | {accuracy:.4f} | {steady:,.0f} | "
+            f"{fit_seconds:.0f} | {REFERENCES[name]} | {'' if target is None else f'>= {target:.0%}: '}{verdict} |")
+
+
+def main():
+    code = chapter_code()
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
+          f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}\n")
+    rows = []
+    for name, loader in (("MNIST", course_utils.load_mnist), ("Fashion-MNIST", course_utils.load_fashion_mnist)):
+        try:
+            rows.append(accuracy_row(name, loader, code))
+        except (ConnectionError, FileNotFoundError) as error:
+            rows.append(f"| {name} | not available here: {str(error).splitlines()[0]} | | | | |")
+    print(f"\nCNN of chapter 3 (Conv2D 64 -> MaxPool -> Conv2D 32 -> MaxPool -> Dense 400 -> Dense 100 -> "
+          f"Dropout 0.25 -> Dense 10 -> Softmax; 380,614 parameters; Adam, batch {BATCH_SIZE}, {EPOCHS} epochs):\n")
+    print("| data set | test accuracy | training images/s (epochs 2-10) | fit time incl. validation (s) | "
+          "reference | target |")
+    print("| --- | ---: | ---: | ---: | --- | --- |")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,406 @@
+"""Image data sets stored as JPEG files in class folders, listed in CSV files of ``path,label`` rows.
+
+Chapter 4 reads its photos the way the original course did: a CSV file names one image per row,
+``/path/to/daisy/123.jpg,daisy`` (no header line), and the input pipeline reads the files named there.
+This module produces those CSV files:
+
+* **Flowers** (5 classes, 3,670 photos, TensorFlow's example archive): ``download_flowers`` fetches
+  the archive with ``tf.keras.utils.get_file``, checks its SHA-256 and unpacks it; ``write_split_csvs``
+  writes a deterministic train/eval split.
+* **Offline** (``COURSE_DATA_DIR`` set): a staged flowers folder ``$COURSE_DATA_DIR/flowers/`` if there
+  is one; otherwise a JPEG data set written from real Fashion-MNIST images (``fashion_mnist_jpegs``),
+  five classes like the flowers.
+
+``load_image_csvs`` picks the source, writes the CSVs and prints one line that says what it used.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from course_utils import config
+
+FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
+# Size and SHA-256 of flower_photos.tgz as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
+FLOWERS_SIZE = 228_813_984
+FLOWERS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
+FLOWERS_CLASS_NAMES = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
+FLOWERS_IMAGE_SIZE = 224  # what MobileNetV2 from TF Hub expects
+
+# The offline stand-in: five Fashion-MNIST classes written as JPEG files. The other five classes are left for
+# the feature extractor of course_utils.hub (transfer learning), one similar class for most of these.
+OFFLINE_CLASSES = {2: "pullover", 3: "dress", 6: "shirt", 7: "sneaker", 9: "ankle-boot"}
+OFFLINE_IMAGE_SIZE = 32
+OFFLINE_TRAIN_PER_CLASS = 600
+OFFLINE_EVAL_PER_CLASS = 100
+
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+DEFAULT_CACHE_DIR = Path.home() / ".keras" / "course_utils"
+
+
+@dataclass(frozen=True)
+class ImageCSVs:
+    """Where an image data set's CSV files are and what they hold.
+
+    Attributes:
+        name: ``"flowers"`` or ``"fashion-mnist-jpeg"``.
+        train_csv, eval_csv: paths of the CSV files (rows ``path,label``, no header).
+        class_names: the labels in the order of the one-hot vectors.
+        image_size: the side in pixels that models for this data set use.
+        description: one line saying where the images came from.
+    """
+
+    name: str
+    train_csv: Path
+    eval_csv: Path
+    class_names: list
+    image_size: int
+    description: str
+
+
+# --- files and hashes ---
+
+def sha256_of(path, chunk_size=1 << 20):
+    """Return the SHA-256 hex digest of the file at ``path``.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_sha256(path, expected):
+    """Check that the file at ``path`` has the SHA-256 digest ``expected``; return ``path`` as a ``Path``.
+
+    Raises:
+        ValueError: the digest differs (the message names both digests and says to delete the file).
+    """
+    actual = sha256_of(path)
+    if actual != expected.lower():
+        raise ValueError(f"{path} has SHA-256 {actual}, expected {expected}: the download is incomplete or "
+                         f"not the expected file. Delete it and try again.")
+    return Path(path)
+
+
+def download_flowers(cache_dir=None):
+    """Download TensorFlow's flower photos (once), verify the archive's SHA-256 and unpack it.
+
+    Args:
+        cache_dir: Keras's cache folder; ``None`` means ``~/.keras``. The archive lands in
+            ``<cache_dir>/datasets/flower_photos.tgz``, the photos in ``<cache_dir>/datasets/flower_photos/``.
+
+    Returns:
+        the ``Path`` of the ``flower_photos`` folder (one sub-folder of JPEG files per class).
+
+    Raises:
+        ConnectionError: the download failed (the message names the offline alternatives).
+        ValueError: the archive's SHA-256 is not the published one.
+    """
+    import tensorflow as tf
+
+    try:
+        archive = tf.keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, cache_dir=cache_dir)
+    except Exception as error:  # Keras raises a bare Exception on URL failures
+        raise ConnectionError(
+            f"Could not download the flower photos from {FLOWERS_URL}: {error}\n"
+            f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
+            f"(`python -m course_utils stage-data ~/course-data`): the chapter then uses a staged copy in "
+            f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
+            f"from the staged Fashion-MNIST."
+        ) from error
+    archive = verify_sha256(archive, FLOWERS_SHA256)
+    root = archive.parent / "flower_photos"
+    if not root.is_dir():
+        partial = archive.parent / "flower_photos.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(partial, filter="data")
+        (partial / "flower_photos").rename(root)
+        shutil.rmtree(partial, ignore_errors=True)
+    return root
+
+
+def find_image_root(folder):
+    """Return the folder below ``folder`` (itself, or its only sub-folder such as ``flower_photos``) that
+    holds one sub-folder of JPEG files per class.
+
+    Raises:
+        FileNotFoundError: no such folder (the message says what layout is expected).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} does not exist. Expected a folder with one sub-folder of "
+                                f"JPEG files per class, e.g. the unpacked flower_photos.tgz.")
+    for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+        classes = [p for p in candidate.iterdir() if p.is_dir() and _jpegs(p)]
+        if classes:
+            return candidate
+    raise FileNotFoundError(f"{folder} holds no class folders with JPEG files (*.jpg). Expected "
+                            f"{folder}/<class name>/<image>.jpg, e.g. the unpacked flower_photos.tgz.")
+
+
+def _jpegs(folder):
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in JPEG_SUFFIXES)
+
+
+def list_images(root):
+    """List the JPEG files of a folder of class folders.
+
+    Args:
+        root: a folder with one sub-folder per class (the sub-folder's name is the label).
+
+    Returns:
+        ``(rows, class_names)``: rows ``(absolute path string, class name)`` sorted by class and file
+        name; class names sorted alphabetically (only folders that contain JPEG files count).
+
+    Raises:
+        FileNotFoundError: ``root`` has no class folders with JPEG files.
+    """
+    root = find_image_root(root)
+    class_names = sorted(p.name for p in root.iterdir() if p.is_dir() and _jpegs(p))
+    rows = [(str(path.resolve()), name) for name in class_names for path in _jpegs(root / name)]
+    return rows, class_names
+
+
+def split_rows(rows, eval_fraction=0.1, seed=0):
+    """Split ``(path, label)`` rows into training and evaluation rows, class by class.
+
+    The split is deterministic: within each class (in the order given) a permutation drawn with
+    ``seed`` chooses ``round(eval_fraction * n)`` rows (at least one) for evaluation. Both lists keep
+    the input order.
+
+    Returns:
+        ``(train_rows, eval_rows)``.
+
+    Raises:
+        ValueError: ``eval_fraction`` is not strictly between 0 and 1, or a class has fewer than 2 rows.
+    """
+    if not 0 < eval_fraction < 1:
+        raise ValueError(f"eval_fraction must lie strictly between 0 and 1, got {eval_fraction}.")
+    by_class = {}
+    for index, (_, label) in enumerate(rows):
+        by_class.setdefault(label, []).append(index)
+    held_out = set()
+    for label, indices in sorted(by_class.items()):
+        if len(indices) < 2:
+            raise ValueError(f"class {label!r} has {len(indices)} image(s); need at least 2 to split.")
+        count = min(len(indices) - 1, max(1, round(eval_fraction * len(indices))))
+        order = np.random.default_rng(seed).permutation(len(indices))
+        held_out.update(indices[i] for i in order[:count])
+    train = [row for i, row in enumerate(rows) if i not in held_out]
+    evaluation = [row for i, row in enumerate(rows) if i in held_out]
+    return train, evaluation
+
+
+def write_csv(rows, path):
+    """Write ``(path, label)`` rows to a CSV file without a header; return its ``Path``.
+
+    Raises:
+        ValueError: ``rows`` is empty or a row does not have two fields.
+    """
+    rows = [tuple(row) for row in rows]
+    if not rows:
+        raise ValueError("no rows to write.")
+    if any(len(row) != 2 for row in rows):
+        raise ValueError("every row must be (path, label).")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream, lineterminator="\n").writerows(rows)
+    return path
+
+
+def read_csv(path):
+    """Read a CSV file of ``path,label`` rows (no header) into a list of ``(path, label)`` tuples.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        ValueError: a row does not have exactly two fields.
+    """
+    with open(path, newline="", encoding="utf-8") as stream:
+        rows = [tuple(row) for row in csv.reader(stream)]
+    bad = [i for i, row in enumerate(rows) if len(row) != 2]
+    if bad:
+        raise ValueError(f"{path}: row {bad[0] + 1} does not have the two fields path,label.")
+    return rows
+
+
+def write_split_csvs(image_root, out_dir, eval_fraction=0.1, seed=0):
+    """List the JPEG files under ``image_root``, split them with ``split_rows`` and write
+    ``train_set.csv`` and ``eval_set.csv`` into ``out_dir``.
+
+    Returns:
+        ``(train_csv, eval_csv, class_names)``.
+
+    Raises:
+        FileNotFoundError: ``image_root`` holds no class folders with JPEG files.
+        ValueError: see ``split_rows``.
+    """
+    rows, class_names = list_images(image_root)
+    train, evaluation = split_rows(rows, eval_fraction, seed)
+    out_dir = Path(out_dir)
+    return write_csv(train, out_dir / "train_set.csv"), write_csv(evaluation, out_dir / "eval_set.csv"), class_names
+
+
+def take_per_class(rows, per_class):
+    """Keep the first ``per_class`` rows of every label, in the input order.
+
+    Raises:
+        ValueError: ``per_class`` is below 1.
+    """
+    if int(per_class) < 1:
+        raise ValueError(f"per_class must be at least 1, got {per_class}.")
+    seen, kept = {}, []
+    for row in rows:
+        label = row[1]
+        if seen.get(label, 0) < per_class:
+            seen[label] = seen.get(label, 0) + 1
+            kept.append(tuple(row))
+    return kept
+
+
+# --- the offline stand-in: real Fashion-MNIST images written as JPEG files ---
+
+def write_jpegs(images, names, folder, quality=95):
+    """Write grayscale ``uint8`` images ``(n, height, width)`` as JPEG files ``folder/<name>.jpg``.
+
+    Returns:
+        the list of written ``Path``s.
+
+    Raises:
+        ValueError: the images are not a ``uint8`` array of shape ``(n, h, w)`` or ``names`` has another length.
+    """
+    from PIL import Image
+
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise ValueError(f"images should be uint8 of shape (n, height, width), got {images.dtype} {images.shape}.")
+    if len(names) != len(images):
+        raise ValueError(f"{len(images)} images but {len(names)} names.")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for image, name in zip(images, names):
+        path = folder / f"{name}.jpg"
+        Image.fromarray(image, mode="L").save(path, format="JPEG", quality=quality)
+        paths.append(path)
+    return paths
+
+
+def fashion_mnist_jpegs(destination, train=None, test=None, train_per_class=OFFLINE_TRAIN_PER_CLASS,
+                        eval_per_class=OFFLINE_EVAL_PER_CLASS):
+    """Write five Fashion-MNIST classes (``OFFLINE_CLASSES``) as JPEG files with train/eval CSVs.
+
+    Training images come from Fashion-MNIST's training split, evaluation images from its test split
+    (the first ``train_per_class`` / ``eval_per_class`` of each class). Files:
+    ``destination/{train,eval}/<class>/<index>.jpg``, ``destination/train_set.csv``, ``eval_set.csv``.
+    A finished folder (marked by ``destination/DONE``) is reused as it is.
+
+    Args:
+        destination: folder to fill.
+        train, test: ``(images, labels)`` pairs; ``None`` loads them with ``course_utils.load_fashion_mnist``.
+        train_per_class, eval_per_class: how many images of each class to keep at most.
+
+    Returns:
+        ``(train_csv, eval_csv, class_names)``.
+
+    Raises:
+        ValueError: a class has no images in one of the splits.
+    """
+    destination = Path(destination)
+    class_names = list(OFFLINE_CLASSES.values())
+    train_csv, eval_csv = destination / "train_set.csv", destination / "eval_set.csv"
+    if (destination / "DONE").is_file():
+        return train_csv, eval_csv, class_names
+    if train is None or test is None:
+        from course_utils.datasets import load_fashion_mnist
+
+        train, test = load_fashion_mnist()
+    partial = destination.with_name(destination.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    for split, (images, labels), limit in (("train", train, train_per_class), ("eval", test, eval_per_class)):
+        images, labels = np.asarray(images), np.asarray(labels)
+        per_class = []
+        for label, name in OFFLINE_CLASSES.items():
+            indices = np.flatnonzero(labels == label)[:limit]
+            if len(indices) == 0:
+                raise ValueError(f"Fashion-MNIST's {split} images hold no {name!r} (class {label}).")
+            paths = write_jpegs(images[indices], [f"{i:05d}" for i in indices], partial / split / name)
+            per_class.append([(str((destination / split / name / p.name).resolve()), name) for p in paths])
+        write_csv(interleave(per_class), partial / f"{split}_set.csv")
+    (partial / "DONE").write_text("complete\n", encoding="utf-8")
+    shutil.rmtree(destination, ignore_errors=True)
+    partial.rename(destination)
+    return train_csv, eval_csv, class_names
+
+
+def interleave(groups):
+    """Merge lists round-robin (first item of each, then the second of each, ...), so that every prefix of
+    the result is balanced across the groups; longer lists finish last."""
+    merged = []
+    for position in range(max((len(group) for group in groups), default=0)):
+        merged += [group[position] for group in groups if position < len(group)]
+    return merged
+
+
+def load_image_csvs(cache_dir=None):
+    """Get chapter 4's photos as train/eval CSV files, online or offline, and say which ones.
+
+    * ``COURSE_DATA_DIR`` unset: download the flowers (``download_flowers``), split them 90/10 with
+      ``write_split_csvs``; image size 224 (MobileNetV2's).
+    * ``COURSE_DATA_DIR`` set and ``$COURSE_DATA_DIR/flowers/`` present: the same from that folder.
+    * ``COURSE_DATA_DIR`` set otherwise: ``fashion_mnist_jpegs`` from the staged Fashion-MNIST
+      (quick mode shrinks it like every loader); image size 32.
+
+    Args:
+        cache_dir: where CSVs and written JPEGs go; ``None`` means ``~/.keras/course_utils``.
+
+    Returns:
+        an ``ImageCSVs``.
+
+    Raises:
+        ConnectionError: no ``COURSE_DATA_DIR`` and the download failed.
+        FileNotFoundError: ``COURSE_DATA_DIR`` holds neither flowers nor Fashion-MNIST.
+    """
+    cache_dir = Path(cache_dir) if cache_dir else DEFAULT_CACHE_DIR
+    data_dir = config.data_dir()
+    if data_dir is None or (data_dir / "flowers").is_dir():
+        if data_dir is None:
+            root = download_flowers()
+            origin = f"downloaded from {FLOWERS_URL} (SHA-256 checked), cached in {root}"
+        else:
+            root = find_image_root(data_dir / "flowers")
+            origin = f"staged folder {root}"
+        train_csv, eval_csv, class_names = write_split_csvs(root, cache_dir / "flowers-csv")
+        data = ImageCSVs("flowers", train_csv, eval_csv, class_names, FLOWERS_IMAGE_SIZE,
+                         f"flowers photos: {{train:,}} training and {{eval:,}} evaluation images "
+                         f"in {len(class_names)} classes, {origin}")
+    else:
+        if not (data_dir / "fashion-mnist").is_dir():
+            raise FileNotFoundError(
+                f"{config.DATA_DIR_ENV}={data_dir} holds neither flowers/ (the unpacked flower_photos.tgz) nor "
+                f"fashion-mnist/. Stage data with `python -m course_utils stage-data {data_dir}`, or unset "
+                f"{config.DATA_DIR_ENV} to download the flowers.")
+        quick = config.quick_mode()
+        folder = cache_dir / ("fashion-mnist-jpeg-quick" if quick else "fashion-mnist-jpeg")
+        train_csv, eval_csv, class_names = fashion_mnist_jpegs(folder)
+        data = ImageCSVs("fashion-mnist-jpeg", train_csv, eval_csv, class_names, OFFLINE_IMAGE_SIZE,
+                         f"offline stand-in for the flowers: {{train:,}} training and {{eval:,}} evaluation "
+                         f"JPEG files written from real Fashion-MNIST images (classes "
+                         f"{', '.join(class_names)}) in {folder}" + (" [quick mode]" if quick else ""))
+    counts = {"train": len(read_csv(data.train_csv)), "eval": len(read_csv(data.eval_csv))}
+    data = ImageCSVs(data.name, data.train_csv, data.eval_csv, data.class_names, data.image_size,
+                     data.description.format(**counts))
+    print(data.description)
+    return data

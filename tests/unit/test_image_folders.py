@@ -1,0 +1,188 @@
+"""course_utils.image_folders on real images: Fashion-MNIST written as JPEG files."""
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_utils import datasets, image_folders
+
+
+@pytest.fixture(scope="module")
+def fashion_test(fashion_dir):
+    images = datasets.read_idx(fashion_dir / "t10k-images-idx3-ubyte.gz")
+    labels = datasets.read_idx(fashion_dir / "t10k-labels-idx1-ubyte.gz")
+    return images, labels
+
+
+@pytest.fixture()
+def class_folders(tmp_path, fashion_test):
+    """Three class folders of 10 real Fashion-MNIST JPEG files each, plus a stray text file."""
+    images, labels = fashion_test
+    root = tmp_path / "photos"
+    for label, name in ((0, "tshirt"), (5, "sandal"), (8, "bag")):
+        indices = np.flatnonzero(labels == label)[:10]
+        image_folders.write_jpegs(images[indices], [f"{i:05d}" for i in indices], root / name)
+    (root / "tshirt" / "README.txt").write_text("not an image")
+    return root
+
+
+# --- hashes ---
+
+def test_sha256_of_matches_hashlib(fashion_dir):
+    path = fashion_dir / "t10k-labels-idx1-ubyte.gz"
+    assert image_folders.sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_verify_sha256_accepts_the_right_digest_and_rejects_another(fashion_dir):
+    path = fashion_dir / "t10k-labels-idx1-ubyte.gz"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert image_folders.verify_sha256(path, digest.upper()) == path
+    with pytest.raises(ValueError, match="Delete it"):
+        image_folders.verify_sha256(path, image_folders.FLOWERS_SHA256)
+
+
+def test_flowers_checksum_is_a_sha256_digest():
+    assert len(image_folders.FLOWERS_SHA256) == 64 and int(image_folders.FLOWERS_SHA256, 16) > 0
+
+
+def test_download_flowers_without_network_names_the_offline_fix(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_folders, "FLOWERS_URL", "http://127.0.0.1:9/flower_photos.tgz")  # refused at once
+    with pytest.raises(ConnectionError, match="COURSE_DATA_DIR"):
+        image_folders.download_flowers(cache_dir=tmp_path)
+
+
+# --- JPEG files, listing, splitting ---
+
+def test_write_jpegs_keeps_the_real_pixels(tmp_path, fashion_test):
+    images, _ = fashion_test
+    paths = image_folders.write_jpegs(images[:5], ["a", "b", "c", "d", "e"], tmp_path)
+    assert [p.name for p in paths] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
+    for path, original in zip(paths, images[:5]):
+        decoded = np.asarray(Image.open(path))
+        assert decoded.shape == (28, 28)
+        assert np.abs(decoded.astype(int) - original).mean() < 8, "JPEG at quality 95 stays close"
+
+
+def test_write_jpegs_rejects_bad_input(tmp_path, fashion_test):
+    images, _ = fashion_test
+    with pytest.raises(ValueError, match="uint8"):
+        image_folders.write_jpegs(images[:2].astype(float), ["a", "b"], tmp_path)
+    with pytest.raises(ValueError, match="names"):
+        image_folders.write_jpegs(images[:2], ["a"], tmp_path)
+
+
+def test_list_images_finds_class_folders_and_ignores_other_files(class_folders):
+    rows, class_names = image_folders.list_images(class_folders)
+    assert class_names == ["bag", "sandal", "tshirt"]
+    assert len(rows) == 30 and all(path.endswith(".jpg") for path, _ in rows)
+    assert [label for _, label in rows] == ["bag"] * 10 + ["sandal"] * 10 + ["tshirt"] * 10
+    # a parent folder with the class folders one level down works too (like the unpacked flower_photos.tgz)
+    assert image_folders.list_images(class_folders.parent)[1] == class_names
+
+
+def test_find_image_root_errors_are_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        image_folders.find_image_root(tmp_path / "missing")
+    (tmp_path / "empty" / "daisy").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="no class folders"):
+        image_folders.find_image_root(tmp_path / "empty")
+
+
+def test_split_rows_is_stratified_disjoint_and_deterministic(class_folders):
+    rows, _ = image_folders.list_images(class_folders)
+    train, evaluation = image_folders.split_rows(rows, eval_fraction=0.2, seed=0)
+    assert len(evaluation) == 6 and len(train) == 24
+    assert sorted(label for _, label in evaluation) == ["bag"] * 2 + ["sandal"] * 2 + ["tshirt"] * 2
+    assert not set(train) & set(evaluation) and sorted(train + evaluation) == sorted(rows)
+    assert image_folders.split_rows(rows, 0.2, seed=0) == (train, evaluation)
+    assert image_folders.split_rows(rows, 0.2, seed=1)[1] != evaluation
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5])
+def test_split_rows_rejects_bad_fractions(fraction):
+    with pytest.raises(ValueError, match="strictly between"):
+        image_folders.split_rows([("a", "x"), ("b", "x")], fraction)
+
+
+def test_split_rows_needs_two_images_per_class():
+    with pytest.raises(ValueError, match="at least 2"):
+        image_folders.split_rows([("a", "x"), ("b", "y"), ("c", "y")])
+
+
+def test_write_split_csvs_round_trips(class_folders, tmp_path):
+    train_csv, eval_csv, class_names = image_folders.write_split_csvs(class_folders, tmp_path / "csv")
+    assert class_names == ["bag", "sandal", "tshirt"]
+    assert train_csv.read_text().splitlines()[0].count(",") == 1, "rows are path,label without a header"
+    train, evaluation = image_folders.read_csv(train_csv), image_folders.read_csv(eval_csv)
+    assert len(train) == 27 and len(evaluation) == 3
+    assert all(label in class_names for _, label in train + evaluation)
+
+
+def test_write_csv_and_read_csv_errors(tmp_path):
+    with pytest.raises(ValueError, match="no rows"):
+        image_folders.write_csv([], tmp_path / "x.csv")
+    with pytest.raises(ValueError, match="path, label"):
+        image_folders.write_csv([("a", "b", "c")], tmp_path / "x.csv")
+    (tmp_path / "bad.csv").write_text("a,b\nc\n")
+    with pytest.raises(ValueError, match="row 2"):
+        image_folders.read_csv(tmp_path / "bad.csv")
+
+
+def test_take_per_class_and_interleave():
+    rows = [("1", "a"), ("2", "a"), ("3", "b"), ("4", "a"), ("5", "b"), ("6", "b")]
+    assert image_folders.take_per_class(rows, 2) == [("1", "a"), ("2", "a"), ("3", "b"), ("5", "b")]
+    with pytest.raises(ValueError, match="at least 1"):
+        image_folders.take_per_class(rows, 0)
+    assert image_folders.interleave([[1, 2, 3], [10], [20, 21]]) == [1, 10, 20, 2, 21, 3]
+
+
+# --- the offline data set ---
+
+def test_fashion_mnist_jpegs_writes_balanced_interleaved_csvs(tmp_path, fashion_test):
+    images, labels = fashion_test
+    train = (images[:5000], labels[:5000])
+    test = (images[5000:], labels[5000:])
+    folder = tmp_path / "offline"
+    train_csv, eval_csv, class_names = image_folders.fashion_mnist_jpegs(
+        folder, train=train, test=test, train_per_class=7, eval_per_class=3)
+    assert class_names == list(image_folders.OFFLINE_CLASSES.values())
+    rows = image_folders.read_csv(train_csv)
+    assert len(rows) == 35 and [label for _, label in rows[:5]] == class_names, "rows alternate between classes"
+    assert len(image_folders.read_csv(eval_csv)) == 15
+    path, label = rows[0]
+    index = int(path.rsplit("/", 1)[1][:-4])
+    assert labels[index] == next(k for k, v in image_folders.OFFLINE_CLASSES.items() if v == label)
+    assert np.abs(np.asarray(Image.open(path)).astype(int) - images[index]).mean() < 8
+    # a finished folder is reused as it is
+    (folder / "marker").write_text("kept")
+    image_folders.fashion_mnist_jpegs(folder, train=train, test=test, train_per_class=1, eval_per_class=1)
+    assert (folder / "marker").is_file() and len(image_folders.read_csv(train_csv)) == 35
+
+
+def test_load_image_csvs_offline_uses_fashion_mnist(staged_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(staged_dir))
+    monkeypatch.setenv("COURSE_QUICK", "1")
+    data = image_folders.load_image_csvs(cache_dir=tmp_path)
+    assert data.name == "fashion-mnist-jpeg" and data.image_size == image_folders.OFFLINE_IMAGE_SIZE
+    assert data.class_names == list(image_folders.OFFLINE_CLASSES.values())
+    assert "real Fashion-MNIST" in capsys.readouterr().out
+    assert len(image_folders.read_csv(data.train_csv)) > 500
+
+
+def test_load_image_csvs_prefers_a_staged_flowers_folder(class_folders, tmp_path, monkeypatch, capsys):
+    staged = tmp_path / "staged"
+    (staged / "flowers").mkdir(parents=True)
+    class_folders.rename(staged / "flowers" / "flower_photos")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(staged))
+    data = image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
+    assert data.name == "flowers" and data.image_size == 224
+    assert data.class_names == ["bag", "sandal", "tshirt"]
+    assert "27 training and 3 evaluation" in capsys.readouterr().out
+
+
+def test_load_image_csvs_explains_an_empty_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="stage-data"):
+        image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
