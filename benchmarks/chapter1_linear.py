@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import course_utils  # noqa: E402
-from notebook_code import solution_namespace  # noqa: E402
+from notebook_code import environment_line, rows_for_each_data_set, solution_namespace  # noqa: E402
 
 CHAPTER = "01_linear_models"
 BATCH_SIZE, EPOCHS = 128, 10
@@ -91,14 +91,8 @@ def pipeline_rows(code):
 
 def main():
     code = chapter_code()
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
-          f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}\n")
-    rows = []
-    for name, loader in (("MNIST", course_utils.load_mnist), ("Fashion-MNIST", course_utils.load_fashion_mnist)):
-        try:
-            rows.append(accuracy_row(name, loader, code))
-        except (ConnectionError, FileNotFoundError) as error:
-            rows.append(f"| {name} | not available here: {str(error).splitlines()[0]} | | | |")
+    print(environment_line() + "\n")
+    rows = rows_for_each_data_set(lambda name, loader: [accuracy_row(name, loader, code)], columns=5)
     pipeline = pipeline_rows(code)
     print("\nLinear model (Flatten -> Dense(10) -> Softmax, Adam, batch 128, 10 epochs), test accuracy:\n")
     print("| data set | test accuracy | training images/s | reference | target |")

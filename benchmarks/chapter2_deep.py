@@ -18,9 +18,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import course_utils  # noqa: E402
 from course_utils.pipelines import make_dataset  # noqa: E402
-from notebook_code import solution_namespace  # noqa: E402
+from notebook_code import environment_line, rows_for_each_data_set, solution_namespace  # noqa: E402
 
 CHAPTER = "02_deep_networks"
 BATCH_SIZE, EPOCHS = 128, 20
@@ -74,14 +73,8 @@ def rows_for(name, loader, code):
 
 def main():
     code = chapter_code()
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
-          f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}\n")
-    rows = []
-    for name, loader in (("MNIST", course_utils.load_mnist), ("Fashion-MNIST", course_utils.load_fashion_mnist)):
-        try:
-            rows.extend(rows_for(name, loader, code))
-        except (ConnectionError, FileNotFoundError) as error:
-            rows.append(f"| {name} | not available here: {str(error).splitlines()[0]} | | | | | |")
+    print(environment_line() + "\n")
+    rows = rows_for_each_data_set(lambda name, loader: rows_for(name, loader, code), columns=7)
     print(f"\nDNN Flatten -> Dense(400, relu) -> Dense(100, relu) -> Dense(10) -> Softmax, without and with "
           f"Dropout(rate) after each hidden layer (Adam, batch {BATCH_SIZE}, {EPOCHS} epochs):\n")
     print("| data set | model | test accuracy | best validation accuracy | training images/s | reference | target |")

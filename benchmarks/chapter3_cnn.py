@@ -18,9 +18,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import course_utils  # noqa: E402
 from course_utils.pipelines import make_dataset  # noqa: E402
-from notebook_code import solution_namespace  # noqa: E402
+from notebook_code import environment_line, rows_for_each_data_set, solution_namespace  # noqa: E402
 
 CHAPTER = "03_convolutional_networks"
 BATCH_SIZE, EPOCHS = 128, 10
@@ -74,14 +73,8 @@ def accuracy_row(name, loader, code):
 
 def main():
     code = chapter_code()
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
-          f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}\n")
-    rows = []
-    for name, loader in (("MNIST", course_utils.load_mnist), ("Fashion-MNIST", course_utils.load_fashion_mnist)):
-        try:
-            rows.append(accuracy_row(name, loader, code))
-        except (ConnectionError, FileNotFoundError) as error:
-            rows.append(f"| {name} | not available here: {str(error).splitlines()[0]} | | | | |")
+    print(environment_line() + "\n")
+    rows = rows_for_each_data_set(lambda name, loader: [accuracy_row(name, loader, code)], columns=6)
     print(f"\nCNN of chapter 3 (Conv2D 64 -> MaxPool -> Conv2D 32 -> MaxPool -> Dense 400 -> Dense 100 -> "
           f"Dropout 0.25 -> Dense 10 -> Softmax; 380,614 parameters; Adam, batch {BATCH_SIZE}, {EPOCHS} epochs):\n")
     print("| data set | test accuracy | training images/s (epochs 2-10) | fit time incl. validation (s) | "
