@@ -1,6 +1,7 @@
 """Shared helpers for the integration tests: chapters, nbgrader commands, notebook surgery."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,18 @@ def nbgrader(*args, cwd):
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader calls `alembic`
     return subprocess.run([str(BIN / "nbgrader"), *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
+
+
+def make_course(folder, tools=("grading_safety.py",)):
+    """Fill ``folder`` with a throwaway copy of the course as nbgrader sees it: solutions/, the committed
+    nbgrader_config.py, and the named files of tools/ (grading_safety.py is what the config loads, so the
+    copy grades exactly as instructors do). Returns ``folder``."""
+    shutil.copytree(ROOT / "solutions", folder / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    (folder / "tools").mkdir()
+    for name in tools:
+        shutil.copy(ROOT / "tools" / name, folder / "tools")
+    return folder
 
 
 def grade_id(cell):

@@ -9,7 +9,6 @@ still graded. Several defects that touch different exercises share one notebook 
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -17,7 +16,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from helpers import ROOT, fill_release, solution_sources
+from helpers import ROOT, fill_release, make_course, solution_sources
 
 CHAPTER = "01_linear_models"
 CELL_TIMEOUT = 40  # seconds per cell: chapter 1's slowest cell takes a few seconds in quick mode on 2 idle cores
@@ -113,12 +112,7 @@ def snapshot(folder):
 
 @pytest.fixture(scope="module")
 def classroom_run(tmp_path_factory):
-    course = tmp_path_factory.mktemp("classroom")
-    shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "tools").mkdir()
-    for name in ("classroom.py", "grading_safety.py"):
-        shutil.copy(ROOT / "tools" / name, course / "tools")
+    course = make_course(tmp_path_factory.mktemp("classroom"), tools=("classroom.py", "grading_safety.py"))
     release_out = classroom(course, "release", CHAPTER)
     release = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
     inbox = tmp_path_factory.mktemp("inbox")

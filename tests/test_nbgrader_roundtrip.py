@@ -7,14 +7,13 @@ and nbgrader's own validator is asked the same questions.
 """
 
 import json
-import shutil
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nbgrader.validator import Validator
 
-from helpers import ROOT, chapter_ids, fill_release, nbgrader, solution_sources
+from helpers import ROOT, chapter_ids, fill_release, make_course, nbgrader, solution_sources
 
 CASES = ROOT / "tests" / "roundtrip"
 
@@ -30,9 +29,7 @@ def wrong_answer(chapter):
 @pytest.fixture(scope="module", params=chapter_ids())
 def graded(request, tmp_path_factory):
     chapter = request.param
-    course = tmp_path_factory.mktemp(f"course-{chapter}")
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
+    course = make_course(tmp_path_factory.mktemp(f"course-{chapter}"))
     result = nbgrader("generate_assignment", chapter, "--force", cwd=course)
     assert result.returncode == 0, result.stdout
 

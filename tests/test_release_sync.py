@@ -1,18 +1,15 @@
 """chapters/ is generated from solutions/ by nbgrader: regenerate it and compare byte for byte."""
 
-import shutil
 
 import nbformat
 import pytest
 
-from helpers import ROOT, chapter_ids, grade_id, nbgrader
+from helpers import ROOT, chapter_ids, grade_id, make_course, nbgrader
 
 
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory):
-    course = tmp_path_factory.mktemp("release")
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
+    course = make_course(tmp_path_factory.mktemp("release"))
     for chapter in chapter_ids():
         result = nbgrader("generate_assignment", chapter, "--force", "--no-db", cwd=course)
         assert result.returncode == 0, result.stdout
