@@ -119,9 +119,10 @@ def main():
 
     import course_utils
 
+    from notebook_code import environment_line
+
     code = chapter_code(tf, keras, np)
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
-          f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}\n", flush=True)
+    print(environment_line() + "\n", flush=True)
     (x_train, y_train), (x_test, y_test) = course_utils.load_fashion_mnist(quick=False)
     n_val = len(x_train) // 10
     data = ((x_train[:-n_val, ..., None], y_train[:-n_val]), (x_test[..., None], y_test))
