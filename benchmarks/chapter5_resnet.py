@@ -1,10 +1,16 @@
 """Chapter 5 benchmark: the chapter's ResNet on full Fashion-MNIST, with and without batch normalization,
-and its training speed on this CPU, alone and under MirroredStrategy on two logical CPU devices.
+its training speed on this CPU, alone and under MirroredStrategy on two logical CPU devices, and the
+chapter's two backends side by side: Keras on TensorFlow with the default strategy against Keras on JAX
+with DataParallel over 8 virtual CPU devices (the chapter's path for Colab's TPU runtimes), same model, same
+global batch, same epochs, in the same run.
 
-    .venv/bin/python benchmarks/chapter5_resnet.py        (about 20-25 minutes on 2 cores; not part of CI)
+    .venv/bin/python benchmarks/chapter5_resnet.py        (about 35 minutes on 2 cores; not part of CI)
+
+The JAX rows run in the environment of Colab's TPU package set (`.venv-colab-tpu`, built by the test suite;
+`--jax-python PATH` names another Python with keras and jax); without one they say so.
 
 Uses the chapter's own code (conv_bn_relu, residual_block, build_resnet, global_batch_size,
-make_training_dataset from the solution notebook) with the chapter's settings (Adam from 1e-3, batch 128,
+drop_remainder from the solution notebook) with the chapter's settings (Adam from 1e-3, batch 128,
 batch-norm momentum 0.9) on all 54,000 training images (the last 6,000 are held out as in the chapter).
 For a full-length run the learning rate decays from 1e-3 towards 0 along a cosine over MAX_EPOCHS epochs
 (the notebook's few epochs use a constant 1e-3); both networks get the same schedule. After every epoch
@@ -13,11 +19,14 @@ The speed rows run in subprocesses, because logical CPU devices must be configur
 its first op. Prints Markdown tables.
 """
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -27,6 +36,10 @@ BATCH_SIZE = 128
 TARGET = 0.92          # test accuracy the ResNet with batch normalization must reach
 MAX_EPOCHS = 15        # per network
 SPEED_IMAGES = 128 * 60  # images per timed epoch in the speed rows
+BACKEND_EPOCHS = 3       # epochs per row of the backend comparison (the first is not timed: compilation)
+BACKEND_BATCH = 8 * 128  # global batch of the backend comparison: 8 replicas x 128
+HERE = Path(__file__).resolve().parent
+DEFAULT_JAX_PYTHON = HERE.parent / ".venv-colab-tpu" / "bin" / "python"
 
 
 def chapter_code(tf, keras, np):
@@ -80,9 +93,11 @@ def speed(mode):
 
     code = chapter_code(tf, keras, np)
     (x_train, y_train), _ = course_utils.load_fashion_mnist(quick=False)
-    global_batch = code["global_batch_size"](strategy, per_replica)
-    count = SPEED_IMAGES // global_batch * global_batch
-    dataset = code["make_training_dataset"](x_train[:count, ..., None], y_train[:count], global_batch)
+    global_batch = code["global_batch_size"](strategy.num_replicas_in_sync, per_replica)
+    images, labels = code["drop_remainder"](x_train[:SPEED_IMAGES, ..., None].astype("float32") / 255.0,
+                                            y_train[:SPEED_IMAGES], global_batch)
+    count = len(images)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).cache().shuffle(count).batch(global_batch)
     keras.utils.set_random_seed(0)
     with strategy.scope():
         model = code["build_resnet"]()
@@ -105,6 +120,51 @@ def speed_in_subprocess(mode):
     return json.loads(lines[-1][len("SPEED "):])
 
 
+def backend_row(python, backend, devices, policy, steps):
+    """One row of the backend comparison, run by ``python`` in a subprocess (see resnet_backends.py)."""
+    from notebook_code import ROOT
+
+    import nbformat
+
+    nb = nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    sources = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source for cell in nb.cells}
+    spec = {"sources": [sources[name] for name in CELLS], "backend": backend, "devices": devices, "policy": policy,
+            "steps_per_execution": steps, "global_batch": BACKEND_BATCH, "epochs": BACKEND_EPOCHS}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:
+        json.dump(spec, spec_file)
+    env = {key: value for key, value in os.environ.items() if key not in ("KERAS_BACKEND", "XLA_FLAGS")}
+    result = subprocess.run([str(python), str(HERE / "resnet_backends.py"), spec_file.name], capture_output=True,
+                            text=True, env=env, cwd=HERE)
+    os.unlink(spec_file.name)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"{backend} run failed:\n{result.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def backend_rows(jax_python):
+    rows = [backend_row(sys.executable, "tensorflow", 1, "float32", 1)]
+    if not Path(jax_python).is_file():
+        print(f"(no JAX environment at {jax_python}: run `make test` or pass --jax-python; JAX rows skipped)")
+        return rows
+    for policy, steps in (("mixed_bfloat16", 32), ("float32", 32)):
+        rows.append(backend_row(jax_python, "jax", 8, policy, steps))
+    return rows
+
+
+def print_backend_table(rows):
+    print(f"\nThe chapter's two backends, same ResNet and global batch {BACKEND_BATCH:,}, {BACKEND_EPOCHS} epochs on "
+          f"{rows[0]['train_images']:,} images (images/s over epochs 2-{BACKEND_EPOCHS}, after compilation):\n")
+    print("| Keras backend | Python | devices (replicas) | precision | steps per execution | training images/s "
+          "| test accuracy |")
+    print("| --- | --- | ---: | --- | ---: | ---: | ---: |")
+    for row in rows:
+        where = ("TensorFlow, default strategy" if row["backend"] == "tensorflow"
+                 else "JAX, DataParallel over virtual CPU devices")
+        print(f"| {where} (Keras {row['keras']}) | {row['python']} | {row['replicas']} | {row['policy']} | "
+              f"{row['steps_per_execution']} | {row['images_per_second']:,.0f} | {row['test_accuracy']:.4f} |")
+
+
 def first_reaching(accuracies, seconds, target):
     for epoch, (accuracy, elapsed) in enumerate(zip(accuracies, seconds), start=1):
         if accuracy >= target:
@@ -112,7 +172,10 @@ def first_reaching(accuracies, seconds, target):
     return f"not within {len(accuracies)} epochs"
 
 
-def main():
+def main(jax_python=DEFAULT_JAX_PYTHON, only_backends=False):
+    if only_backends:
+        print_backend_table(backend_rows(jax_python))
+        return
     import keras
     import numpy as np
     import tensorflow as tf
@@ -156,6 +219,7 @@ def main():
     for row in speeds:
         print(f"| {names[row['mode']]} | {row['replicas']} | {row['global_batch']} | "
               f"{row['images_per_second']:,.0f} |")
+    print_backend_table(backend_rows(jax_python))
 
 
 if __name__ == "__main__":
@@ -163,4 +227,9 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--speed":
         print("SPEED " + json.dumps(speed(sys.argv[2])), flush=True)
     else:
-        main()
+        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        parser.add_argument("--jax-python", default=str(DEFAULT_JAX_PYTHON),
+                            help="a Python with keras and jax for the JAX rows (default: %(default)s)")
+        parser.add_argument("--backends-only", action="store_true", help="run only the backend comparison")
+        arguments = parser.parse_args()
+        main(arguments.jax_python, arguments.backends_only)

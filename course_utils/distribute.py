@@ -7,8 +7,9 @@
 2. two or more GPUs -> ``MirroredStrategy`` over them;
 3. otherwise (one GPU or only the CPU) -> TensorFlow's default strategy, which runs on one device.
 
-The helpers then adapt a training run to the strategy: the global batch size, bfloat16 mixed precision
-on TPUs, and ``steps_per_execution``.
+The helpers then adapt a training run to the strategy: bfloat16 mixed precision and
+``steps_per_execution`` on TPUs. This module is for Keras on the TensorFlow backend; on the JAX backend
+(Colab's TPU runtimes, which have no TensorFlow) chapter 5 uses ``keras.distribution`` instead.
 
 What was verified where: the CPU path and ``MirroredStrategy`` over two logical CPU devices were run in
 this repository's tests (TensorFlow 2.21, Keras 3.15). The TPU and GPU branches are tested with TensorFlow's
@@ -91,49 +92,15 @@ def is_tpu_strategy(strategy):
     return isinstance(strategy, tf.distribute.TPUStrategy)
 
 
-def global_batch_size(strategy, per_replica_batch):
-    """Return the global batch size: ``per_replica_batch`` times the strategy's replicas in sync.
-
-    Each replica (TPU core, GPU) receives one slice of every global batch, so to keep each replica's
-    work the same, the batch you give ``tf.data`` grows with the number of replicas.
-
-    Args:
-        strategy: any object with ``num_replicas_in_sync`` (every ``tf.distribute`` strategy has it).
-        per_replica_batch: examples per replica and step, an integer of at least 1.
-
-    Raises:
-        ValueError: ``per_replica_batch`` is not a positive integer, or the strategy has no
-            ``num_replicas_in_sync`` of at least 1.
-    """
-    replicas = getattr(strategy, "num_replicas_in_sync", None)
-    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:
-        raise ValueError(f"expected a tf.distribute strategy with num_replicas_in_sync >= 1, got {strategy!r}.")
-    if not isinstance(per_replica_batch, int) or isinstance(per_replica_batch, bool) or per_replica_batch < 1:
-        raise ValueError(f"per_replica_batch must be a positive integer, got {per_replica_batch!r}.")
-    return per_replica_batch * replicas
-
-
-def precision_policy(strategy, apply=True):
-    """Choose Keras's mixed-precision policy for ``strategy``: ``"mixed_bfloat16"`` on TPUs, else ``"float32"``.
+def precision_policy(strategy):
+    """Name Keras's mixed-precision policy for ``strategy``: ``"mixed_bfloat16"`` on TPUs, else ``"float32"``.
 
     TPUs compute in bfloat16 natively (same exponent range as float32, so no loss scaling is needed);
-    variables stay float32. On CPUs bfloat16 is usually slower, so the policy stays float32 there.
-
-    Args:
-        strategy: the strategy from ``pick_strategy``.
-        apply: if ``True``, also set it as Keras's global policy with
-            ``keras.mixed_precision.set_global_policy`` (this changes every layer created afterwards,
-            so call it before building the model). ``False`` only returns the name.
-
-    Returns:
-        the policy name, ``"mixed_bfloat16"`` or ``"float32"``.
+    variables stay float32. On CPUs bfloat16 is usually slower, so the policy stays float32 there. This
+    only returns the name: apply it yourself with ``keras.mixed_precision.set_global_policy(name)`` before
+    building the model (it changes every layer created afterwards) and set ``"float32"`` back after.
     """
-    name = "mixed_bfloat16" if is_tpu_strategy(strategy) else "float32"
-    if apply:
-        import keras
-
-        keras.mixed_precision.set_global_policy(name)
-    return name
+    return "mixed_bfloat16" if is_tpu_strategy(strategy) else "float32"
 
 
 def steps_per_execution(strategy, tpu_steps=TPU_STEPS_PER_EXECUTION):

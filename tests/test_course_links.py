@@ -1,6 +1,7 @@
 """The repository URL lives in _config.yml only: badges, install cells and the book's buttons agree with it."""
 
 import shutil
+import tomllib
 
 import nbformat
 import pytest
@@ -32,8 +33,44 @@ def test_badge_and_install_cell_follow_the_config(folder, chapter):
     first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
     assert first_code is install, "the install cell must be the first code cell"
     assert 'if "google.colab" in sys.modules:' in install.source
-    assert f"git+https://github.com/{slug}.git@{branch}" in install.source
+    ref = course_links.package_ref()
+    assert f'%pip install --quiet "course-utils @ git+https://github.com/{slug}.git@{ref}"' in install.source, (
+        "Colab installs course_utils with %pip at the pinned tag, not from a branch")
+    assert "import course_utils" in install.source, "the install cell imports the package, so a failed install stops it"
     assert course_links.disagreements(ROOT / folder / chapter / f"{chapter}.ipynb") == []
+
+
+def test_install_cells_pin_the_version_that_pyproject_declares():
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert course_links.package_ref() == f"v{version}", (
+        "_config.yml's repository.package_ref must be the tag of this course_utils version: v" + version)
+
+
+@pytest.mark.parametrize("ref", ["main", "", "master"])
+def test_package_ref_must_not_be_a_moving_branch(tmp_path, ref):
+    config = tmp_path / "_config.yml"
+    config.write_text(f"repository:\n  url: https://github.com/a/b\n  package_ref: '{ref}'\n")
+    with pytest.raises(ValueError, match="package_ref"):
+        course_links.package_ref(config)
+
+
+def test_install_cell_stops_with_one_sentence_when_the_install_failed():
+    """The install cell's own code, run where course_utils cannot be imported: one RuntimeError that says why."""
+    source = course_links.install_source()
+    body = source.split("try:", 1)[1]
+    namespace = {"__builtins__": __builtins__}
+    hidden = {"course_utils": None}  # a None entry in sys.modules makes the import fail as if not installed
+    saved = {name: sys.modules.get(name) for name in hidden}
+    sys.modules.update(hidden)
+    try:
+        with pytest.raises(RuntimeError, match="course_utils is not installed"):
+            exec("try:" + body, namespace)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
 
 
 def test_toc_lists_every_chapter_and_nothing_else():

@@ -2,7 +2,7 @@
 
 ``tf.config.set_logical_device_configuration`` must run before TensorFlow executes any op, which the test
 process has long done, so the training runs in a fresh Python subprocess. It uses the chapter's own
-solution code (build_resnet, global_batch_size, make_training_dataset) on real Fashion-MNIST images and
+solution code (build_resnet, global_batch_size, drop_remainder) on real Fashion-MNIST images and
 reports plain JSON: the replicas and the devices they ran on, each replica's share of a global batch, and
 the loss on a fixed batch before and after training.
 """
@@ -37,14 +37,15 @@ SCRIPT = textwrap.dedent(r"""
                                             "resnet_solution", "batching_solution"],
                               {"np": np, "tf": tf, "keras": keras})
     (x_train, y_train), _ = course_utils.load_fashion_mnist(quick=True)
-    x_train = x_train[:1024, ..., None]
-    y_train = y_train[:1024]
+    x_train = x_train[:1000, ..., None].astype("float32") / 255.0
+    y_train = y_train[:1000]
 
     keras.utils.set_random_seed(0)
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    global_batch = code["global_batch_size"](strategy, 32)
-    train_ds = code["make_training_dataset"](x_train, y_train, global_batch)
-    fixed = (x_train[:256].astype("float32") / 255.0, y_train[:256])
+    global_batch = code["global_batch_size"](strategy.num_replicas_in_sync, 32)
+    x_train, y_train = code["drop_remainder"](x_train, y_train, global_batch)
+    train_ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(1000, seed=0).batch(global_batch)
+    fixed = (x_train[:256], y_train[:256])
 
     def replica_share(images, labels):
         context = tf.distribute.get_replica_context()
@@ -60,7 +61,7 @@ SCRIPT = textwrap.dedent(r"""
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
     loss_before = model.evaluate(*fixed, batch_size=64, verbose=0)[0]
-    history = model.fit(train_ds, epochs=3, verbose=0)
+    history = model.fit(train_ds, epochs=6, verbose=0)
     loss_after = model.evaluate(*fixed, batch_size=64, verbose=0)[0]
     kernel = model.trainable_variables[0].value  # the tf.distribute variable under the Keras variable
     print("RESULT " + json.dumps({
@@ -69,6 +70,7 @@ SCRIPT = textwrap.dedent(r"""
         "shares": shares,
         "variable_devices": [v.device for v in kernel.values],
         "replicas_agree": bool(np.allclose(kernel.values[0].numpy(), kernel.values[1].numpy())),
+        "images_kept": len(x_train),
         "steps_per_epoch": len(train_ds),
         "train_loss": history.history["loss"],
         "loss_before": loss_before,
@@ -98,7 +100,8 @@ def test_two_replicas_on_two_logical_cpus(mirrored_run):
 
 def test_each_replica_gets_half_of_every_global_batch(mirrored_run):
     assert mirrored_run["shares"] == [[0, 32], [1, 32]]
-    assert mirrored_run["steps_per_epoch"] == 1024 // 64
+    assert mirrored_run["images_kept"] == 960, "1,000 images in full global batches of 64: 15 batches"
+    assert mirrored_run["steps_per_epoch"] == 960 // 64
 
 
 def test_training_under_mirrored_strategy_lowers_the_loss_and_keeps_replicas_in_sync(mirrored_run):

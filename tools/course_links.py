@@ -20,20 +20,40 @@ INSTALL_ID = "install_course_utils"
 COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
+def _repository_section(config_path):
+    config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
+    return config.get("repository") or {}
+
+
 def repository(config_path=ROOT / "_config.yml"):
     """Return ``(owner/name, branch)`` from ``_config.yml``'s ``repository`` section.
 
     Raises:
         ValueError: the URL is not a GitHub repository URL.
     """
-    config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
-    repo = config.get("repository") or {}
+    repo = _repository_section(config_path)
     url = str(repo.get("url", "")).rstrip("/")
     prefix = "https://github.com/"
     slug = url[len(prefix):].removesuffix(".git") if url.startswith(prefix) else ""
     if slug.count("/") != 1 or not all(slug.split("/")):
         raise ValueError(f"{config_path}: repository.url should look like https://github.com/OWNER/NAME, got {url!r}.")
     return slug, str(repo.get("branch", "main"))
+
+
+def package_ref(config_path=ROOT / "_config.yml"):
+    """The git tag (or commit) that the notebooks install ``course_utils`` from: ``repository.package_ref``.
+
+    Pinning it, rather than installing from the branch, keeps a learner's saved copy of a notebook working
+    with the package it was written for.
+
+    Raises:
+        ValueError: the setting is missing or names a branch-like moving target (``main``, ``master``).
+    """
+    ref = str(_repository_section(config_path).get("package_ref", "")).strip()
+    if not ref or ref in {"main", "master", "HEAD"}:
+        raise ValueError(f"{config_path}: set repository.package_ref to the tag of the course_utils release the "
+                         f"notebooks install (e.g. v0.2.0), not {ref or 'nothing'!r}.")
+    return ref
 
 
 def colab_url(chapter_id, config_path=ROOT / "_config.yml"):
@@ -48,15 +68,26 @@ def badge_source(chapter_id, config_path=ROOT / "_config.yml"):
 
 
 def install_source(config_path=ROOT / "_config.yml"):
-    """Source of the first code cell: installs course_utils from the repository, in Colab only."""
-    slug, branch = repository(config_path)
+    """Source of the first code cell: in Colab, installs course_utils at the pinned tag, then imports it.
+
+    ``%pip`` prints pip's error if the install fails; the import in the same cell then stops the notebook
+    there with one sentence, instead of a ``ModuleNotFoundError`` several cells later.
+    """
+    slug, _ = repository(config_path)
+    ref = package_ref(config_path)
     return (
-        "# In Google Colab, install the course's helper package course_utils (about 20 s).\n"
-        "# On your own machine it is installed already (see the README), so nothing happens.\n"
+        "# In Google Colab, install the course's helper package course_utils at the version this notebook\n"
+        "# was written for (about 20 s). On your own machine it is installed already (see the README).\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    !pip install --quiet "course-utils @ git+https://github.com/{slug}.git@{branch}"'
+        f'    %pip install --quiet "course-utils @ git+https://github.com/{slug}.git@{ref}"\n'
+        "try:\n"
+        "    import course_utils\n"
+        "except ModuleNotFoundError as error:\n"
+        '    raise RuntimeError("course_utils is not installed: read pip\'s message above (in Colab) or run "\n'
+        '                       "`pip install -e .` in the course repository (elsewhere).") from error\n'
+        'print(f"course_utils {course_utils.__version__}")'
     )
 
 

