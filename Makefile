@@ -4,6 +4,8 @@
 # and the instructor's and maintainer's helpers:
 #   make release     regenerate chapters/ from solutions/ with nbgrader
 #   make benchmark   measure accuracy and input-pipeline speed (prints a table)
+#   make colab-envs  build .venv-colab-cpu and .venv-colab-tpu from Colab's package lists in tests/colab/
+#                    (the tests build them too; rebuilt only when the lists or pyproject.toml change)
 #
 # Settings (environment or `make VAR=value`):
 #   PYTHON           the Python 3.11+ that creates the virtual environment (default: python3)
@@ -27,7 +29,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 CHAPTERS := $(notdir $(wildcard solutions/*))
 
-.PHONY: book test release benchmark data venv clean
+.PHONY: book test release benchmark data venv clean colab-envs
 
 book: venv data
 	$(BIN)/python tools/build_book.py
@@ -42,6 +44,9 @@ benchmark: venv data
 	cd benchmarks && for script in chapter*.py; do ../$(BIN)/python $$script || exit 1; done
 
 venv: $(STAMP)
+
+colab-envs: venv
+	$(BIN)/python tests/colab_runtimes.py build
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -2,7 +2,7 @@
 its training speed on this CPU, alone and under MirroredStrategy on two logical CPU devices, and the
 chapter's two backends side by side: Keras on TensorFlow with the default strategy against Keras on JAX
 with DataParallel over 8 virtual CPU devices (the chapter's path for Colab's TPU runtimes), same model, same
-global batch, same epochs, in the same run.
+global batch, same 10,000 training images (the chapter's subset), same epochs, in the same run.
 
     .venv/bin/python benchmarks/chapter5_resnet.py        (about 35 minutes on 2 cores; not part of CI)
 
@@ -38,6 +38,7 @@ MAX_EPOCHS = 15        # per network
 SPEED_IMAGES = 128 * 60  # images per timed epoch in the speed rows
 BACKEND_EPOCHS = 3       # epochs per row of the backend comparison (the first is not timed: compilation)
 BACKEND_BATCH = 8 * 128  # global batch of the backend comparison: 8 replicas x 128
+BACKEND_IMAGES = 10_000  # training images of the backend comparison: the chapter's subset
 HERE = Path(__file__).resolve().parent
 DEFAULT_JAX_PYTHON = HERE.parent / ".venv-colab-tpu" / "bin" / "python"
 
@@ -129,7 +130,8 @@ def backend_row(python, backend, devices, policy, steps):
     nb = nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
     sources = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source for cell in nb.cells}
     spec = {"sources": [sources[name] for name in CELLS], "backend": backend, "devices": devices, "policy": policy,
-            "steps_per_execution": steps, "global_batch": BACKEND_BATCH, "epochs": BACKEND_EPOCHS}
+            "steps_per_execution": steps, "global_batch": BACKEND_BATCH, "epochs": BACKEND_EPOCHS,
+            "train_images": BACKEND_IMAGES}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:
         json.dump(spec, spec_file)
     env = {key: value for key, value in os.environ.items() if key not in ("KERAS_BACKEND", "XLA_FLAGS")}

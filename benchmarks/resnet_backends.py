@@ -5,7 +5,7 @@ import time; it can run in an environment without TensorFlow or nbformat (Colab'
     python resnet_backends.py SPEC.json
 
 SPEC holds the chapter's solution cells (``sources``), the backend, the number of JAX devices, the
-precision policy, steps_per_execution, the global batch and the epochs. Prints one ``RESULT {json}`` line:
+precision policy, steps_per_execution, the global batch, the number of training images and the epochs. Prints one ``RESULT {json}`` line:
 training images per second over the epochs after the first (which includes compilation) and the test
 accuracy after the last epoch.
 """
@@ -31,7 +31,8 @@ def run(spec):
         exec(compile(source, "<chapter 5 solution>", "exec"), namespace)
     (x_train, y_train), (x_test, y_test) = course_utils.load_fashion_mnist(quick=False)
     n_val = len(x_train) // 10
-    x_fit, y_fit = x_train[:-n_val, ..., None].astype("float32") / 255.0, y_train[:-n_val]
+    x_fit = x_train[:-n_val][:spec["train_images"], ..., None].astype("float32") / 255.0
+    y_fit = y_train[:-n_val][:spec["train_images"]]
     x_eval, y_eval = x_test[..., None].astype("float32") / 255.0, y_test
 
     replicas = 1

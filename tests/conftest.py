@@ -57,3 +57,10 @@ def book_site(tmp_path_factory):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert result.returncode == 0, result.stdout[-6000:]
     return output / "_build"
+
+
+def pytest_report_header(config):
+    """Say which Python builds (or built) the Colab environments of tests/test_colab_runtimes.py."""
+    import colab_runtimes
+
+    return [colab_runtimes.describe(runtime) for runtime in colab_runtimes.RUNTIMES.values()]
