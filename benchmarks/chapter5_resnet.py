@@ -123,13 +123,9 @@ def speed_in_subprocess(mode):
 
 def backend_row(python, backend, devices, policy, steps):
     """One row of the backend comparison, run by ``python`` in a subprocess (see resnet_backends.py)."""
-    from notebook_code import ROOT
+    from notebook_code import solution_sources
 
-    import nbformat
-
-    nb = nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
-    sources = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source for cell in nb.cells}
-    spec = {"sources": [sources[name] for name in CELLS], "backend": backend, "devices": devices, "policy": policy,
+    spec = {"sources": solution_sources(CHAPTER, CELLS), "backend": backend, "devices": devices, "policy": policy,
             "steps_per_execution": steps, "global_batch": BACKEND_BATCH, "epochs": BACKEND_EPOCHS,
             "train_images": BACKEND_IMAGES}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:

@@ -21,18 +21,29 @@ def solution_namespace(chapter, cell_names, namespace):
     Raises:
         KeyError: a name matches no cell of the notebook.
     """
-    nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
-    cells = {cell.get("id"): cell for cell in nb.cells}
-    cells.update({cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells})
-    cells.pop(None, None)
-    for name in cell_names:
-        if name not in cells:
-            raise KeyError(f"{chapter} has no cell with nbgrader grade id or cell id {name!r}")
-        source, filename = cells[name].source, f"<{chapter}:{name}>"
+    for name, source in zip(cell_names, solution_sources(chapter, cell_names)):
+        filename = f"<{chapter}:{name}>"
         # register the source so that tf.function's AutoGraph can read it, as in a notebook
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), namespace)
     return namespace
+
+
+def solution_sources(chapter, cell_names):
+    """The sources of the named cells of ``solutions/<chapter>/<chapter>.ipynb``, in order, each named by its
+    nbgrader grade id or its notebook cell id.
+
+    Raises:
+        KeyError: a name matches no cell of the notebook.
+    """
+    nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    cells = {cell.get("id"): cell for cell in nb.cells}
+    cells.update({cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells})
+    cells.pop(None, None)
+    missing = [name for name in cell_names if name not in cells]
+    if missing:
+        raise KeyError(f"{chapter} has no cell with nbgrader grade id or cell id {missing[0]!r}")
+    return [cells[name].source for name in cell_names]
 
 
 def environment_line():
