@@ -21,6 +21,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # The browser of the book's browser tests (tests/test_browser.py), from Debian's package chromium.
 CHROMIUM := /usr/bin/chromium
+# The sandbox in which tools/classroom.py grade runs each student's kernel, from Debian's package bubblewrap.
+BWRAP := /usr/bin/bwrap
 COURSE_DATA_DIR ?= $(CURDIR)/data
 export COURSE_DATA_DIR
 # nbgrader and Jupyter find their helpers (alembic, kernels) on PATH.
@@ -34,7 +36,7 @@ CHAPTERS := $(notdir $(wildcard solutions/*))
 book: venv data
 	$(BIN)/python tools/build_book.py
 
-test: venv data $(CHROMIUM)
+test: venv data $(CHROMIUM) $(BWRAP)
 	$(BIN)/python -m pytest
 
 release: venv
@@ -72,6 +74,9 @@ $(FASHION_MNIST):
 
 $(CHROMIUM):
 	$(call apt_install,chromium,Chromium (the browser tests use it))
+
+$(BWRAP):
+	$(call apt_install,bubblewrap,bubblewrap (tools/classroom.py grade sandboxes student code with it))
 
 clean:
 	rm -rf _build .pytest_cache

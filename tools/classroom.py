@@ -13,8 +13,11 @@ Every command takes ``--course DIR`` (default: this repository) and works on eve
 collect
     INBOX holds the files as students sent them. Each folder directly inside INBOX belongs to the student it
     is named after; a file directly inside INBOX belongs to the student whose id starts (or ends) its name,
-    e.g. ``ada_01_linear_models.ipynb``. Student ids are lower-cased, with characters other than letters,
-    digits, ``.``, ``-`` and ``_`` replaced by ``_``. The chapter is found in the file name, ignoring case,
+    e.g. ``ada_01_linear_models.ipynb``. A student id is the name case-folded (Unicode NFC), with letters of
+    any alphabet, digits, ``.``, ``-`` and ``_`` kept and other characters replaced by ``_`` ("Zoë" and
+    "Zoé" stay two students). Two different names that still give one id ("Ada Lovelace", "ada_lovelace")
+    are never merged: the later one gets a suffix from its name's hash, reported with its submission, and
+    ids are remembered from one collect to the next. The chapter is found in the file name, ignoring case,
     spaces/dashes/underscores, "Copy of", " (1)" and "-Copy1"; a notebook whose name names no chapter
     (``Untitled0.ipynb``) is recognised by its locked cells. Each notebook is *copied* to
     ``submitted/<student>/<chapter>/<chapter>.ipynb``; INBOX is never changed.
@@ -31,10 +34,15 @@ repair
     reports edited test cells (nbgrader restores them from the gradebook while grading).
 
 grade
-    One ``nbgrader autograde --student`` per submission, each running the notebook in its own kernel, with
-    a per-cell timeout (``--timeout``, default nbgrader_config.py's), a limit on each output
-    (``--max-output-chars``), a wall-clock limit per notebook (``--notebook-timeout``), and ``--jobs``
-    submissions at a time. A cell that kills its kernel is
+    One ``nbgrader autograde --student`` per submission, each running the notebook in its own kernel. The
+    kernel runs in a bubblewrap sandbox (tools/grading_sandbox.py): it sees the Python environment and the
+    staged data read-only and its own working folder, not the course folder, other students' work, your
+    home or the network; limits on memory (``--memory-limit``), processes (``--max-processes``) and files
+    written (``--disk-limit``) stop it, and no process outlives it. Without bubblewrap, ``grade`` refuses
+    unless ``--no-sandbox`` is given. Each kernel also has a per-cell timeout (``--timeout``, default
+    nbgrader_config.py's), a limit on each output (``--max-output-chars``) and a wall-clock limit per
+    notebook (``--notebook-timeout``); ``--jobs`` submissions are graded at a time. A cell that kills its
+    kernel (or is stopped at a sandbox limit) is
     disabled and the notebook graded again (tools/grading_safety.py). A submission that cannot be graded at
     all (unreadable file, nbgrader failure, wall-clock limit) is recorded with score 0 and a problem that says
     why, so every submission has exactly one score; the other students are graded regardless.
@@ -46,6 +54,7 @@ What each step found is kept in ``submitted/.classroom.json`` (the report reads 
 import argparse
 import csv
 import difflib
+import hashlib
 import html
 import json
 import os
@@ -54,12 +63,15 @@ import shutil
 import subprocess
 import sys
 import time
+import unicodedata
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from pathlib import Path
 
 import nbformat
+
+from grading_sandbox import bwrap_problem, kill_tree  # tools/, beside this file
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -143,26 +155,9 @@ def nbgrader(args, course, timeout=None):
         output, _ = proc.communicate(timeout=timeout)
         return proc.returncode, output
     except subprocess.TimeoutExpired:
-        _kill_tree(proc.pid)
+        kill_tree(proc.pid)  # kernels run in their own session, so killpg would miss them
         output, _ = proc.communicate()
         return None, output
-
-
-def _kill_tree(pid):
-    """Kill a process and all its descendants (kernels run in their own session, so killpg misses them)."""
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-        processes = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for process in processes:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(processes, timeout=10)
 
 
 def release(course, chapters):
@@ -181,9 +176,38 @@ def _squash(text):
     return re.sub(r"[\s_\-.]+", "_", text.lower()).strip("_")
 
 
+def student_name_key(text):
+    """The form in which two spellings of one name are the same: Unicode NFC, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
 def clean_student_id(text):
-    """A student id nbgrader can use as a folder name: lower case, [a-z0-9._-], no leading dot."""
-    return re.sub(r"[^a-z0-9._-]+", "_", text.strip().lower()).strip("_.")
+    """A student id nbgrader can use as a folder name: case-folded letters (any alphabet) and digits, ``.``,
+    ``-`` and ``_``; every other run of characters becomes ``_``; no leading dot."""
+    return re.sub(r"[^\w.-]+", "_", student_name_key(text)).strip("_.")
+
+
+def assign_student_id(name, known):
+    """The id of the student called ``name`` (a folder or file-name part), stable across runs.
+
+    ``known`` maps name keys (``student_name_key``) to the ids given so far and is updated. A name whose
+    clean id is already another name's gets the id plus ``-`` and six hex digits of its name's hash, so two
+    students are never merged. Returns (id, problem or None); id is ``""`` when no distinct id exists.
+    """
+    key = student_name_key(name)
+    if key in known:
+        return known[key], None
+    base = clean_student_id(name)
+    if not base:
+        return "", None
+    taken = set(known.values())
+    student = base if base not in taken else f"{base}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+    if student in taken:
+        return "", f"its student name '{name}' gives the id '{base}', which another name already has"
+    known[key] = student
+    problem = None if student == base else (f"the student name '{name}' reads as '{base}', the id of another "
+                                            f"student, so it was given the id '{student}'")
+    return student, problem
 
 
 def copy_number(name):
@@ -253,7 +277,18 @@ def collect(course, inbox, chapters=None):
         raise SystemExit(f"{inbox} is not a folder")
     chapters = chapters or released_chapters(course)
     log = load_log(course)
-    candidates = {}
+    known_ids = log.setdefault("students", {})  # name key -> id, kept from one collect to the next
+    candidates, id_problems = {}, {}
+
+    def student_of(name, rel, chapter=""):
+        """The id of the student called ``name``; reports a name that cannot get an id of its own."""
+        student, problem = assign_student_id(name, known_ids) if name else ("", None)
+        if problem and not student:
+            inbox_problem(rel, f"not graded: {problem}; rename the folder or file", "", chapter)
+            return None
+        if problem:
+            id_problems[student] = problem
+        return student
 
     def inbox_problem(rel, text, student="", chapter=""):
         log["inbox"][str(inbox / rel)] = {"file": str(rel), "student": student, "chapter": chapter,
@@ -265,7 +300,10 @@ def collect(course, inbox, chapters=None):
         if any(part.startswith(".") or part in JUNK_PARTS for part in rel.parts):
             continue
         log["inbox"].pop(str(path), None)
-        folder_student = clean_student_id(rel.parts[0]) if len(rel.parts) > 1 else ""
+        folder_name = rel.parts[0] if len(rel.parts) > 1 else ""
+        folder_student = student_of(folder_name, rel) if folder_name else ""
+        if folder_student is None:
+            continue
         if path.suffix.lower() != ".ipynb":
             inbox_problem(rel, "not a notebook (.ipynb), not graded", folder_student)
             continue
@@ -278,7 +316,9 @@ def collect(course, inbox, chapters=None):
             why = unreadable or "it matches no chapter in chapters/ by name or content"
             inbox_problem(rel, f"unknown assignment: {why}, not graded", folder_student)
             continue
-        student = folder_student or clean_student_id(rest or "")
+        student = folder_student or student_of(rest or "", rel, chapter)
+        if student is None:
+            continue
         if not student:
             inbox_problem(rel, "no student: put each student's files in a folder named after the student, "
                                "or start the file name with the student id, not graded", "", chapter)
@@ -296,7 +336,7 @@ def collect(course, inbox, chapters=None):
         if target.exists():
             target.chmod(0o644)
         shutil.copyfile(chosen["path"], target)
-        problems = []
+        problems = [id_problems[student]] if student in id_problems else []
         if others:
             names = ", ".join(f"'{f['rel']}'" for f in others)
             problems.append(f"{len(files)} files received for this chapter: graded '{chosen['rel']}' "
@@ -535,7 +575,11 @@ def grading_problems(autograded_nb, timeout):
             continue
         label, meta = cell_label(cell, index), cell.metadata.get("nbgrader", {})
         if DISABLED_MARKER in cell.source:
-            if "stopped the Python kernel" in cell.source:
+            limit = re.search(r"the grader stopped its kernel because (.*?)['\"]\)", cell.source)
+            if limit:
+                problems.append(f"{label} was stopped because {limit.group(1)}; "
+                                "the grader disabled it and graded the rest")
+            elif "stopped the Python kernel" in cell.source:
                 problems.append(f"{label} stopped the Python kernel (os._exit, a crash or too much memory); "
                                 "the grader disabled it and graded the rest")
             else:
@@ -566,9 +610,41 @@ def grading_problems(autograded_nb, timeout):
     return list(dict.fromkeys(problems))
 
 
-def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars):
+def parse_size(text):
+    """Bytes in a size such as ``"8G"``, ``"512M"`` or ``"1000000"`` (K, M, G: powers of 1024)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*", str(text), flags=re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{text!r} is not a size: write a number of bytes or e.g. 512M, 8G")
+    return int(float(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " "))
+
+
+class Limits:
+    """What one sandboxed submission may use (see tools/grading_sandbox.py)."""
+
+    def __init__(self, memory="8G", processes=64, disk="1G", bwrap="bwrap"):
+        self.memory, self.disk = parse_size(memory), parse_size(disk)
+        self.processes, self.bwrap = int(processes), bwrap
+        if min(self.memory, self.disk, self.processes) <= 0:
+            raise ValueError("sandbox limits must be positive")
+
+    def nbgrader_args(self, course, chapter, student):
+        """nbgrader options that start this submission's kernel in the sandbox."""
+        km = "SandboxedKernelManager"
+        args = [f"--Execute.kernel_manager_class=grading_sandbox.{km}",
+                f"--{km}.work_dir={Path(course, 'autograded', student, chapter)}", f"--{km}.hidden={course}",
+                f"--{km}.memory_limit={self.memory}", f"--{km}.max_processes={self.processes}",
+                f"--{km}.disk_limit={self.disk}", f"--{km}.bwrap={self.bwrap}"]
+        data = os.environ.get("COURSE_DATA_DIR", "").strip()
+        if data:
+            args.append(f"--{km}.read_only={Path(data).resolve()}")
+        return args
+
+
+def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars, limits=None):
     args = ["autograde", chapter, "--student", student, "--force", f"--db={db_url(course)}",
             f"--LimitOutputSize.max_chars={max_chars}"] + ([f"--Execute.timeout={timeout}"] if timeout else [])
+    if limits is not None:
+        args += limits.nbgrader_args(course, chapter, student)
     started = time.monotonic()
     code, output = nbgrader(args, course, timeout=notebook_timeout)
     graded = Path(course, "autograded", student, chapter, f"{chapter}.ipynb")
@@ -581,11 +657,30 @@ def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars):
     return None, time.monotonic() - started
 
 
-def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, max_chars=20000, quiet=False):
-    """Repair, autograde and write feedback for every submission of the chapters; return the log."""
+def check_sandbox(course, limits):
+    """Stop with a message when ``limits`` (a sandbox) is asked for but cannot be provided here."""
+    if limits is None:
+        print("grading WITHOUT a sandbox (--no-sandbox): student code runs with your rights and can read the "
+              "hidden tests and change other students' files (README: What grading does and does not protect "
+              "against)")
+        return
+    if not Path(course, "tools", "grading_sandbox.py").is_file():
+        raise SystemExit(f"{course / 'tools' / 'grading_sandbox.py'} is missing: the sandbox cannot start. "
+                         "Copy tools/ of the course repository there, or grade with --no-sandbox.")
+    problem = bwrap_problem(limits.bwrap)
+    if problem:
+        raise SystemExit(f"cannot grade in a sandbox: {problem}")
+
+
+def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, max_chars=20000, quiet=False,
+          limits=Limits()):
+    """Repair, autograde and write feedback for every submission of the chapters; return the log.
+
+    ``limits`` (a ``Limits``) runs each submission's kernel in a sandbox; ``None`` runs it unprotected."""
     from nbgrader.api import MissingEntry
 
     course = Path(course).resolve()
+    check_sandbox(course, limits)
     chapters = chapters or released_chapters(course)
     with _gradebook(course) as gb:
         known = {a.name for a in gb.assignments}
@@ -605,7 +700,8 @@ def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, ma
                 work.append((chapter, student))
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {key: pool.submit(_grade_one, course, *key, timeout, notebook_timeout, max_chars) for key in work}
+        futures = {key: pool.submit(_grade_one, course, *key, timeout, notebook_timeout, max_chars, limits)
+                   for key in work}
         results = {key: future.result() for key, future in futures.items()}
     elapsed = time.monotonic() - started
     for chapter in chapters:
@@ -742,6 +838,12 @@ def main(argv=None):
     p.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py's, 600)")
     p.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default 1800)")
     p.add_argument("--max-output-chars", type=int, default=20000, help="characters kept of each output")
+    p.add_argument("--memory-limit", default="8G", help="memory per submission's kernel (default 8G)")
+    p.add_argument("--max-processes", type=int, default=64, help="processes per submission (default 64)")
+    p.add_argument("--disk-limit", default="1G", help="files a submission may write (default 1G)")
+    p.add_argument("--bwrap", default="bwrap", help="the bubblewrap program (default: bwrap on PATH)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code with your rights, without bubblewrap (not safe: see README)")
     p = sub.add_parser("report", help="print scores and problems")
     p.add_argument("chapters", nargs="*")
     p = sub.add_parser("export", help="write the grade sheet as CSV")
@@ -756,7 +858,10 @@ def main(argv=None):
     elif args.command == "repair":
         repair(course, args.chapters)
     elif args.command == "grade":
-        grade(course, args.chapters, args.jobs, args.timeout, args.notebook_timeout, args.max_output_chars)
+        limits = None if args.no_sandbox else Limits(args.memory_limit, args.max_processes, args.disk_limit,
+                                                     args.bwrap)
+        grade(course, args.chapters, args.jobs, args.timeout, args.notebook_timeout, args.max_output_chars,
+              limits=limits)
     elif args.command == "report":
         print_report(course, args.chapters)
     elif args.command == "export":

@@ -50,7 +50,7 @@ class KernelDeathGuard(Execute):
     def preprocess(self, nb, resources=None, km=None):
         original = copy.deepcopy(nb)
         for deaths in range(self.max_kernel_deaths + 1):
-            self._running_index = None
+            self._running_index, self._running_km = None, None
             try:
                 return super().preprocess(copy.deepcopy(original), resources, km)
             except (DeadKernelError, CellTimeoutError) as error:
@@ -58,12 +58,16 @@ class KernelDeathGuard(Execute):
                 if index is None or deaths == self.max_kernel_deaths:
                     raise
                 reason = KILLED if isinstance(error, DeadKernelError) else UNRESPONSIVE
+                # a sandboxed kernel (tools/grading_sandbox.py) stopped at one of its limits says which
+                limit = getattr(self._running_km, "limit_hit", None)
+                if limit:
+                    reason = f"the grader stopped its kernel because {limit}"
                 self.log.warning("Cell %d: %s; disabling it and running the notebook again", index, reason)
                 original.cells[index].source = disabled_source(reason)
         raise AssertionError("unreachable")
 
     def preprocess_cell(self, cell, resources, index):
-        self._running_index = index
+        self._running_index, self._running_km = index, self.km
         return super().preprocess_cell(cell, resources, index)
 
 
