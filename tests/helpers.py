@@ -25,10 +25,10 @@ def nbgrader(*args, cwd):
                           stderr=subprocess.STDOUT, text=True)
 
 
-def make_course(folder, tools=("grading_safety.py",)):
+def make_course(folder, tools=("grading_safety.py", "grading_sandbox.py")):
     """Fill ``folder`` with a throwaway copy of the course as nbgrader sees it: solutions/, the committed
-    nbgrader_config.py, and the named files of tools/ (grading_safety.py is what the config loads, so the
-    copy grades exactly as instructors do). Returns ``folder``."""
+    nbgrader_config.py, and the named files of tools/ (grading_safety.py is what the config loads and
+    grading_sandbox.py the sandbox, so the copy grades exactly as instructors do). Returns ``folder``."""
     shutil.copytree(ROOT / "solutions", folder / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     (folder / "tools").mkdir()

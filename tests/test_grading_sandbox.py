@@ -171,5 +171,7 @@ def test_a_missing_bwrap_is_named_with_the_fix():
 
 
 def test_the_kernel_manager_needs_a_working_folder():
+    import asyncio
+
     with pytest.raises(ValueError, match="work_dir"):
-        grading_sandbox.SandboxedKernelManager()
+        asyncio.run(grading_sandbox.SandboxedKernelManager().start_kernel())

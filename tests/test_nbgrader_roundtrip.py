@@ -7,6 +7,7 @@ and nbgrader's own validator is asked the same questions.
 """
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -46,7 +47,13 @@ def graded(request, tmp_path_factory):
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{chapter}.ipynb")
 
-    autograde = nbgrader("autograde", chapter, cwd=course)
+    # each student's kernel in the sandbox of tools/grading_sandbox.py, as tools/classroom.py grade runs it:
+    # every chapter must run there (data and Python read-only, a private home, no network)
+    sandbox = ["--Execute.kernel_manager_class=grading_sandbox.SandboxedKernelManager",
+               f"--SandboxedKernelManager.hidden={course}"]
+    if os.environ.get("COURSE_DATA_DIR"):
+        sandbox.append(f"--SandboxedKernelManager.read_only={os.environ['COURSE_DATA_DIR']}")
+    autograde = nbgrader("autograde", chapter, *sandbox, cwd=course)
     assert autograde.returncode == 0, autograde.stdout[-5000:]
     feedback = nbgrader("generate_feedback", chapter, cwd=course)
     assert feedback.returncode == 0, feedback.stdout[-5000:]

@@ -142,7 +142,8 @@ def _size(nbytes):
 class SandboxedKernelManager(AsyncKernelManager):
     """A Jupyter kernel manager that starts the kernel under bubblewrap (see the module doc)."""
 
-    work_dir = Unicode(help="The submission's working folder: the only one the kernel may write to.").tag(
+    work_dir = Unicode(help="The submission's working folder, the only one the kernel may write to "
+                            "(default: the folder the kernel is started in, for nbgrader the notebook's).").tag(
         config=True)
     read_only = List(Unicode(), help="More folders the kernel may read (e.g. the staged data).").tag(config=True)
     hidden = List(Unicode(), help="Folders never bound into the sandbox, even when the Python environment "
@@ -157,13 +158,12 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        if not self.work_dir:
-            raise ValueError("SandboxedKernelManager needs work_dir: the submission's working folder")
         self._socket_dir = tempfile.mkdtemp(prefix="kernel-sockets-")
         self.transport = "ipc"
         self.ip = os.path.join(self._socket_dir, "kernel")
         self.connection_file = os.path.join(self._socket_dir, "connection.json")
         self.limit_hit = None
+        self.peak_memory = 0  # the most resident memory seen, in bytes
         self._watchdog = None
 
     def format_kernel_cmd(self, extra_arguments=None):
@@ -181,6 +181,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         return bwrap_command(cmd, work_dir, self._socket_dir, read_only, os.environ, self.tmp_size, self.bwrap)
 
     async def start_kernel(self, **kw):
+        if not self.work_dir:
+            if not kw.get("cwd"):
+                raise ValueError("SandboxedKernelManager needs a working folder: set work_dir or start the "
+                                 "kernel with cwd")
+            self.work_dir = str(kw["cwd"])
         await super().start_kernel(**kw)
         pid = getattr(self.provisioner, "pid", None)
         if pid:
@@ -193,6 +198,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._poll(pid)
         finally:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self.log.info("Sandboxed kernel ended; its processes used at most %s of memory",
+                          _size(self.peak_memory))
 
     def _poll(self, pid):
         import psutil
@@ -203,6 +210,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             root = psutil.Process(pid)
         except psutil.NoSuchProcess:
             return
+        peak = 0
         while root.is_running() and root.status() != psutil.STATUS_ZOMBIE:
             processes = [root]
             try:
@@ -215,6 +223,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                     memory += process.memory_info().rss
                 except psutil.NoSuchProcess:
                     pass
+            peak = max(peak, memory)
+            self.peak_memory = peak
             # bwrap itself and its init (PID 1 of the namespace) are not the kernel's processes
             count = max(len(processes) - 2, 0)
             if memory > self.memory_limit:
