@@ -175,3 +175,19 @@ def test_the_kernel_manager_needs_a_working_folder():
 
     with pytest.raises(ValueError, match="work_dir"):
         asyncio.run(grading_sandbox.SandboxedKernelManager().start_kernel())
+
+
+def test_process_tree_and_resident_memory_follow_real_processes():
+    import subprocess
+    import os
+
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        tree = grading_sandbox.process_tree(os.getpid())
+        assert tree[0] == os.getpid() and child.pid in tree
+        assert grading_sandbox.resident_bytes(os.getpid()) > 10 * MIB
+    finally:
+        child.kill()
+        child.wait()
+    assert child.pid not in grading_sandbox.process_tree(os.getpid())
+    assert grading_sandbox.process_tree(child.pid) == [] and grading_sandbox.resident_bytes(child.pid) == 0
