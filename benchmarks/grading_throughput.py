@@ -117,6 +117,9 @@ def main():
     parser.add_argument("--full", action="store_true", help="full data instead of quick mode")
     parser.add_argument("--sandbox", choices=["both", "on", "off"], default="both",
                         help="grade in the bubblewrap sandbox, without it, or both one after the other (default)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per mode; with --sandbox both the order alternates, so that a change in the "
+                             "machine's load affects both modes alike")
     args = parser.parse_args()
     if args.full:
         os.environ.pop("COURSE_QUICK", None)
@@ -127,13 +130,14 @@ def main():
         os.environ["COURSE_DATA_DIR"] = str(ROOT / "data")
 
     modes = {"both": [True, False], "on": [True], "off": [False]}[args.sandbox]
+    modes = [m for rep in range(args.repeat) for m in (modes if rep % 2 == 0 else modes[::-1])]
     results, reference, plain_seconds = [], None, {}
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         tmp = Path(tmp)
         sizes = args.submissions * len(args.jobs) if len(args.submissions) == 1 else args.submissions
         for jobs, size in zip(args.jobs, sizes):
-            for sandbox in modes:
-                name = f"{jobs}-{'sandbox' if sandbox else 'plain'}"
+            for run, sandbox in enumerate(modes):
+                name = f"{jobs}-{run}-{'sandbox' if sandbox else 'plain'}"
                 course = new_course(tmp / f"course-{name}")
                 inbox = tmp / f"inbox-{name}"
                 plan = make_class(inbox, course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb", size)
@@ -148,18 +152,19 @@ def main():
                 reference = reference or scores
                 full = sum(1 for s in scores.values() if s == max(scores.values()))
                 if not sandbox:
-                    plain_seconds[jobs] = seconds
+                    plain_seconds.setdefault(jobs, []).append(seconds)
                 results.append((jobs, sandbox, len(plan), seconds, full, consistent))
                 print(f"jobs={jobs} sandbox={'on' if sandbox else 'off'}: {seconds:.0f} s", flush=True)
 
     mode = "full data" if args.full else "quick mode (COURSE_QUICK=1)"
     print(f"\nGrading generated submissions of {CHAPTER}, {mode}, {os.cpu_count()} CPU cores, load average "
           f"{os.getloadavg()[0]:.1f} at the end (repair + autograde + feedback, tools/classroom.py grade)\n")
-    print("| jobs | sandbox | submissions | seconds | submissions per minute | time against no sandbox "
+    print("| jobs | sandbox | submissions | seconds | submissions per minute | time against no sandbox (mean) "
           "| full marks | gradebook: one score each, same scores as the first run (common students) |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for jobs, sandbox, count, seconds, full, consistent in results:
-        cost = f"{(seconds / plain_seconds[jobs] - 1) * 100:+.0f} %" if sandbox and jobs in plain_seconds else ""
+        plain = sum(plain_seconds.get(jobs, [])) / max(len(plain_seconds.get(jobs, [])), 1)
+        cost = f"{(seconds / plain - 1) * 100:+.0f} %" if sandbox and plain else ""
         print(f"| {jobs} | {'on' if sandbox else 'off'} | {count} | {seconds:.0f} | {count / seconds * 60:.1f} "
               f"| {cost} | {full} | {consistent} |")
 
