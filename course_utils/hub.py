@@ -11,8 +11,9 @@ a SavedModel as a Keras 3 layer, but fine-tuning it fails because SavedModel var
 * renames the variables it wraps without ":", so that the model trains with the module frozen
   (``trainable=False``) or fine-tunes it (``trainable=True``); the variables are the SavedModel's own.
 
-It overrides ``TFSMLayer._add_existing_weight`` (private Keras API, checked with Keras 3.15; the unit
-tests pin the behaviour).
+It overrides ``TFSMLayer._add_existing_weight`` and calls ``Layer._track_variable`` (private Keras API,
+checked with Keras 3.15; ``tests/unit/test_hub.py`` pins both, so that a Keras upgrade that renames them
+fails there, with a message, before it fails in a learner's notebook). Everything else is public API.
 
 Offline, ``course_feature_extractor`` trains and exports a small feature extractor with the interface
 of a TF Hub image feature-vector module: a SavedModel whose ``__call__`` takes float32 images
@@ -76,7 +77,6 @@ def resolve_handle(handle):
 @functools.lru_cache(maxsize=None)
 def _layer_class():
     import keras
-    from keras.src import backend
 
     class HubFeatureVector(keras.layers.TFSMLayer):
         """A TF Hub module (or any SavedModel with a one-tensor ``__call__``) as a Keras 3 layer."""
@@ -89,7 +89,7 @@ def _layer_class():
         def _add_existing_weight(self, weight):
             # TFSMLayer replaces "/" only; optimizers build scope names from variable names, and the
             # ":0" that SavedModel names carry is not allowed there.
-            variable = backend.Variable(
+            variable = keras.Variable(
                 initializer=weight, trainable=weight.trainable, dtype=weight.dtype, shape=weight.shape,
                 name=weight.name.replace("/", "_").replace(":", "_"),
             )

@@ -52,7 +52,9 @@ def describe_pipeline(dataset):
     """Name the transformations of a ``tf.data`` pipeline, from its source to its last stage.
 
     For example ``["TensorSlice", "ParallelMap", "Cache", "Shuffle", "Batch", "Prefetch"]``. Useful to
-    check a pipeline's structure without running it.
+    check a pipeline's structure without running it, in the course's own unit tests. It walks ``tf.data``'s
+    private ``_input_dataset`` chain and class names, which a TensorFlow release may change, so graded tests
+    do not use it: they check what a pipeline does (order, shapes, ``element_spec``, values).
 
     Raises:
         ValueError: ``dataset`` is not a ``tf.data.Dataset``.

@@ -44,6 +44,20 @@ def test_every_test_cell_has_helpful_visible_tests_and_hidden_tests(chapter):
         assert asserts, f"{grade_id(cell)}: no visible test"
         assert all(node.msg is not None for node in asserts), (
             f"{grade_id(cell)}: every visible assert needs a message that says what is wrong")
+        hidden = source.split(HIDDEN_BEGIN)[1].split(HIDDEN_END)[0]
+        for node in ast.walk(ast.parse(hidden)):
+            if isinstance(node, ast.Assert):
+                # nbgrader's feedback shows the message, not the hidden code: a bare assert or a tuple of values
+                # tells the learner nothing they can act on.
+                assert node.msg is not None and not isinstance(node.msg, ast.Tuple), (
+                    f"{grade_id(cell)}: hidden assert without a message a learner can act on: {ast.unparse(node)[:80]}")
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_multiple_choice_questions_weigh_at_most_one_point(chapter):
+    for cell in _test_cells(_notebook(chapter)):
+        if "ANSWER_" in cell.source and 'in {"a", "b"' in cell.source:
+            assert _nbgrader(cell).get("points", 0) <= 1, f"{grade_id(cell)}: a multiple-choice question is worth 1 point at most"
 
 
 @pytest.mark.parametrize("chapter", chapter_ids())

@@ -64,6 +64,24 @@ def test_trainable_layer_fine_tunes_the_saved_models_own_variables(saved_model):
     assert np.allclose(layer(images).numpy(), saved_function(images).numpy(), atol=1e-5)
 
 
+def test_private_keras_hooks_of_the_hub_layer_still_exist():
+    """HubFeatureVector relies on two private Keras names: it overrides TFSMLayer._add_existing_weight, which
+    TFSMLayer must call for every SavedModel variable, and it calls Layer._track_variable. If a Keras upgrade
+    renames either, the override stops running silently and fine-tuning in chapter 4 fails with "not a valid
+    scope name"; this test names the cause instead."""
+    import inspect
+
+    import keras
+
+    assert callable(getattr(keras.layers.TFSMLayer, "_add_existing_weight", None)), (
+        f"Keras {keras.__version__}: TFSMLayer._add_existing_weight is gone; update course_utils/hub.py's override")
+    assert "self._add_existing_weight(" in inspect.getsource(keras.layers.TFSMLayer), (
+        f"Keras {keras.__version__}: TFSMLayer no longer adds the SavedModel's variables through "
+        "_add_existing_weight, so course_utils/hub.py's override would never run")
+    assert callable(getattr(keras.layers.Layer, "_track_variable", None)), (
+        f"Keras {keras.__version__}: Layer._track_variable is gone; update course_utils/hub.py's override")
+
+
 def test_plain_tfsmlayer_still_fails_to_fine_tune(saved_model):
     """If this starts passing, Keras fixed ':' in names and the override may be dropped."""
     import keras
