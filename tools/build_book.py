@@ -46,6 +46,16 @@ NPM_PREFIX = ROOT / "_build" / "npm"
 # script in _static to every page.
 VENDOR_DIR = "_vendor"
 SOLUTIONS_SETTING = "COURSE_BOOK_SOLUTIONS"
+# Cells collapsed in the book (both editions) behind a toggle, closed by default: a visible test cell as a
+# whole (its output only reports on the tests), and the code of a cell that only gathers facts for the tests
+# (see is_facts_cell); what such a cell prints stays in view, for example the model summary that chapter 1's
+# text then discusses. The tags change the cells' metadata, which Jupyter Book's cache hashes: both editions
+# get the same tags, so they share one execution.
+FACTS_SUFFIX = "_facts"
+# (Jupyter Book tag, the toggle's text when closed, when open)
+TEST_CELL_COLLAPSE = ("hide-cell", "Show the visible tests", "Hide the visible tests")
+FACTS_CELL_COLLAPSE = ("hide-input", "Show the code that gathers facts for the tests",
+                       "Hide the code that gathers facts for the tests")
 NO_SOLUTION_NOTE = ("This edition of the book leaves the solution out. Open the chapter in Colab (the rocket "
                     "button at the top of the page) to write your own code in this cell, then run the test "
                     "cell below it.")
@@ -89,14 +99,58 @@ def solutions_wanted(value=None):
     raise ValueError(f"{SOLUTIONS_SETTING}={value!r}: use 1 (show solutions) or 0 (leave them out).")
 
 
+def _grading(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    """A visible test cell: a code cell that nbgrader grades (``grade: true``) and that is not an answer."""
+    return cell.cell_type == "code" and bool(_grading(cell).get("grade")) and not _grading(cell).get("solution")
+
+
+def is_facts_cell(cells, index):
+    """A cell that only gathers facts for the tests. nbgrader has no marker for it; the chapters follow a rule
+    that this recognises (both parts must hold): a locked code cell that is neither graded nor an answer,
+    whose grade id ends with FACTS_SUFFIX (``scale_facts``: it builds the dict ``scale_facts``), placed right
+    before a test cell (``scale_tests``)."""
+    cell = cells[index]
+    grading = _grading(cell)
+    return (cell.cell_type == "code" and bool(grading.get("locked")) and not grading.get("grade")
+            and not grading.get("solution") and str(grading.get("grade_id", "")).endswith(FACTS_SUFFIX)
+            and index + 1 < len(cells) and is_test_cell(cells[index + 1]))
+
+
+def collapse_grading_cells(nb):
+    """Collapse the visible test cells (``hide-cell``) and the code of the facts cells (``hide-input``) behind
+    a toggle that says what they hold (TEST_CELL_COLLAPSE, FACTS_CELL_COLLAPSE), so that a chapter reads as a
+    lesson. Returns {grade id: tag} of the cells collapsed."""
+    collapsed = {}
+    for index, cell in enumerate(nb.cells):
+        if is_test_cell(cell):
+            tag, show, hide = TEST_CELL_COLLAPSE
+        elif is_facts_cell(nb.cells, index):
+            tag, show, hide = FACTS_CELL_COLLAPSE
+        else:
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if tag not in tags:
+            tags.append(tag)
+        mystnb = cell.metadata.setdefault("mystnb", {})
+        mystnb["code_prompt_show"], mystnb["code_prompt_hide"] = show, hide
+        collapsed[_grading(cell).get("grade_id")] = tag
+    return collapsed
+
+
 def book_notebook(solution_path):
-    """Return the book version of a solution notebook: no hidden tests, no solution markers."""
+    """Return the book version of a solution notebook: no hidden tests, no solution markers, the test and
+    facts cells collapsed (``collapse_grading_cells``)."""
     nb = nbformat.read(solution_path, as_version=4)
     nb, _ = ClearHiddenTests().preprocess(nb, {})
     for cell in nb.cells:
         if cell.cell_type == "code":
             lines = cell.source.split("\n")
             cell.source = "\n".join(line for line in lines if line.strip() not in SOLUTION_MARKERS)
+    collapse_grading_cells(nb)
     return nb
 
 
@@ -124,23 +178,30 @@ def _sync_tree(source, target, keep):
             shutil.copy2(path, dest)
 
 
+def npm_package(name, version, prefix, needed, why):
+    """Return the folder of the npm package ``name`` in ``prefix``, installing ``name@version`` with npm first
+    unless that version is there with the file ``needed`` (relative to the package). ``why`` ends the
+    message when npm is missing. Raises RuntimeError when npm is missing or the install fails."""
+    package = Path(prefix) / "node_modules" / name
+    manifest = package / "package.json"
+    if (package / needed).is_file() and manifest.is_file() and f'"version": "{version}"' in manifest.read_text():
+        return package
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError(f"npm is missing: install Node.js and npm ({why}).")
+    Path(prefix).mkdir(parents=True, exist_ok=True)
+    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save", f"{name}@{version}"]
+    print(" ".join(command), flush=True)
+    if subprocess.call(command, stdout=sys.stderr) != 0 or not (package / needed).is_file():
+        raise RuntimeError(f"`{' '.join(command)}` did not install {package / needed}.")
+    return package
+
+
 def mathjax_dir(prefix=NPM_PREFIX):
     """Return the folder of MathJax's ``es5`` bundle, installing ``mathjax@MATHJAX_VERSION`` with npm first
     if it is missing (into ``prefix``). Raises RuntimeError when npm is missing or the install fails."""
-    es5 = Path(prefix) / "node_modules" / "mathjax" / "es5"
-    package = es5.parent / "package.json"
-    if (es5 / MATHJAX_ENTRY).is_file() and f'"version": "{MATHJAX_VERSION}"' in package.read_text():
-        return es5
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("npm is missing: install Node.js and npm (the book serves MathJax from the npm package).")
-    Path(prefix).mkdir(parents=True, exist_ok=True)
-    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
-               f"mathjax@{MATHJAX_VERSION}"]
-    print(" ".join(command), flush=True)
-    if subprocess.call(command) != 0 or not (es5 / MATHJAX_ENTRY).is_file():
-        raise RuntimeError(f"`{' '.join(command)}` did not install {es5 / MATHJAX_ENTRY}.")
-    return es5
+    return npm_package("mathjax", MATHJAX_VERSION, prefix, f"es5/{MATHJAX_ENTRY}",
+                       "the book serves MathJax from the npm package") / "es5"
 
 
 def book_config(root=ROOT, solutions=True, execution_cache=None):
