@@ -6,6 +6,7 @@ SITE is a built book's HTML folder (default: _build/html, what `make book` write
 (those of _toc.yml, the search page and the index) is served on localhost, opened in Debian's Chromium
 (driven by Playwright, as tests/test_browser.py does), left to typeset its equations, and checked by axe-core,
 installed from the npm registry (package ``axe-core``, pinned to AXE_VERSION) into _build/npm-axe-core.
+Collapsed parts of a page (the test cells) are opened first, so that what a reader can unfold is checked too.
 Prints the violating elements per page and rule, and exits with 1 when there is any.
 
 tests/test_browser.py runs the same audit on both editions of the book (with and without solutions).
@@ -55,6 +56,13 @@ def site_pages(site):
 def serve(site):
     """Serve the folder ``site`` on localhost; yield its base URL."""
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/favicon.ico":  # asked for by the browser itself, not by a page
+                self.send_response(204)
+                self.end_headers()
+                return
+            super().do_GET()
+
         def log_message(self, format, *args):
             pass
 
@@ -73,6 +81,30 @@ def wait_until_settled(page):
     page.evaluate("""async () => {
         if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
     }""")
+
+
+def open_collapsed(page):
+    """Open every collapsed part of the page (``<details>``: the book's collapsed test and facts cells), so
+    that the audit also checks what a reader can unfold. Returns how many were opened."""
+    return page.evaluate("""() => {
+        const closed = Array.from(document.querySelectorAll('details:not([open])'));
+        closed.forEach(d => { d.open = true; });
+        return closed.length;
+    }""")
+
+
+def load(context, url):
+    """Open ``url`` in a new page of ``context`` and wait until it has loaded and typeset; return the page."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    try:  # network idle is a courtesy wait; seen once in Chromium under load: no request pending, yet no event
+        page.wait_for_load_state("networkidle", timeout=30_000)
+    except PlaywrightTimeout:
+        page.wait_for_timeout(2_000)
+    wait_until_settled(page)
+    return page
 
 
 def run_axe(page, script):
@@ -123,16 +155,14 @@ def chromium(profile):
 
 
 def audit(site, profile):
-    """Audit every page of the built site ``site``; return {page: violations}."""
+    """Audit every page of the built site ``site``, its collapsed parts opened; return {page: violations}."""
     script = axe_script()
     report = {}
     with serve(site) as base, chromium(profile) as context:
         for path in site_pages(site):
-            page = context.new_page()
+            page = load(context, base + path)
             try:
-                page.goto(base + path, wait_until="load")
-                page.wait_for_load_state("networkidle", timeout=30_000)
-                wait_until_settled(page)
+                open_collapsed(page)
                 report[path] = run_axe(page, script)
             finally:
                 page.close()
