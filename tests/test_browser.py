@@ -298,6 +298,24 @@ def test_page_meets_wcag_21_aa(browser, edition_server, axe_script, path, editio
         page.close()
 
 
+@pytest.mark.parametrize("path", [page for page in AUDITED_PAGES if page.startswith("chapters/")])
+def test_chapter_meets_wcag_21_aa_in_dark_mode(browser, server, axe_script, path):
+    """The same audit in the theme's dark mode (the reader's choice, kept in localStorage), where coloured
+    outputs take their dark-mode colours."""
+    page, problems = _open(browser, server, path)
+    try:
+        page.evaluate("() => localStorage.setItem('mode', 'dark')")
+        page.reload(wait_until="load")
+        _typeset(page)
+        assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+        audit_book.open_collapsed(page)
+        violations = audit_book.run_axe(page, axe_script)
+        assert not violations, "\n".join(audit_book.describe(f"{path} (dark mode)", violations))
+    finally:
+        page.evaluate("() => localStorage.removeItem('mode')")
+        page.close()
+
+
 def test_keyboard_reaches_every_control_of_a_chapter_with_visible_focus(browser, server):
     """Tab from the top of chapter 1 to its end: every control on screen takes the focus in turn (the skip
     link, the header's buttons, the navigation, the collapsed cells' toggles, the copy buttons, the links),
