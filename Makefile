@@ -4,6 +4,7 @@
 # and the instructor's and maintainer's helpers:
 #   make release     regenerate chapters/ from solutions/ with nbgrader
 #   make benchmark   measure accuracy and input-pipeline speed (prints a table)
+#   make audit       build the book, then check every page with axe-core (WCAG 2.1 A/AA; needs npm)
 #   make colab-envs  build .venv-colab-cpu and .venv-colab-tpu from Colab's package lists in tests/colab/
 #                    (the tests build them too; rebuilt only when the lists or pyproject.toml change)
 #
@@ -31,10 +32,13 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 CHAPTERS := $(notdir $(wildcard solutions/*))
 
-.PHONY: book test release benchmark data venv clean colab-envs
+.PHONY: book test release benchmark data venv clean colab-envs audit
 
 book: venv data
 	$(BIN)/python tools/build_book.py
+
+audit: book $(CHROMIUM)
+	$(BIN)/python tools/audit_book.py _build/html
 
 test: venv data $(CHROMIUM) $(BWRAP)
 	$(BIN)/python -m pytest

@@ -12,6 +12,35 @@ from course_utils.evaluation import confusion_matrix
 
 MISTAKE_COLOR = "tab:red"
 CORRECT_COLOR = "black"
+# Colour is never the only mark: a prediction's title starts with one of these (DejaVu Sans, matplotlib's
+# default font, has both), a mistake also gets a thick frame and names the true class.
+MISTAKE_MARK = "\u2717"  # ✗
+CORRECT_MARK = "\u2713"  # ✓
+# Line styles and markers that tell the series of a line plot apart without colour.
+LINE_STYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P")
+# A sequential map whose lightness falls steadily with the count: readable in grey and by colour-blind readers.
+CONFUSION_CMAP = "Blues"
+
+
+def relative_luminance(color):
+    """WCAG's relative luminance (0 black to 1 white) of a matplotlib colour."""
+    from matplotlib.colors import to_rgb
+
+    channels = np.asarray(to_rgb(color), dtype=float)
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast_ratio(first, second):
+    """WCAG's contrast ratio (1 to 21) of two matplotlib colours."""
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_color_on(background):
+    """"black" or "white", whichever contrasts more with ``background`` (a matplotlib colour)."""
+    return "black" if contrast_ratio("black", background) >= contrast_ratio("white", background) else "white"
 
 
 def _as_image_batch(images):
@@ -31,13 +60,14 @@ def _name(label, class_names):
 
 
 def show_images(images, labels=None, predictions=None, class_names=None, ncols=8, title=None):
-    """Show images in a grid, titled with their labels; with predictions, mistakes are marked in red.
+    """Show images in a grid, titled with their labels; with predictions, mistakes are marked.
 
     Args:
         images: ``(n, h, w)`` or ``(n, h, w, channels)`` array (any numeric range that imshow accepts).
         labels: true labels ``(n,)``, optional.
-        predictions: predicted labels ``(n,)`` or probabilities ``(n, classes)``, optional. A wrong
-            prediction gets a red frame and the title "pred (true)".
+        predictions: predicted labels ``(n,)`` or probabilities ``(n, classes)``, optional. With labels, a
+            right prediction is titled "✓ pred" in black; a wrong one "✗ pred (true: label)" in red, with a
+            thick red frame (the mark and the text, not only the colour, say which is which).
         class_names: names to print instead of label numbers.
         ncols: images per row.
         title: a title for the whole figure.
@@ -75,7 +105,12 @@ def show_images(images, labels=None, predictions=None, class_names=None, ncols=8
             predicted = _name(predictions[index], class_names)
             wrong = labels is not None and int(predictions[index]) != int(labels[index])
             color = MISTAKE_COLOR if wrong else CORRECT_COLOR
-            text = f"{predicted} ({text})" if wrong else predicted
+            if labels is None:
+                text = predicted
+            elif wrong:
+                text = f"{MISTAKE_MARK} {predicted} (true: {text})"
+            else:
+                text = f"{CORRECT_MARK} {predicted}"
             if wrong:
                 for spine in ax.spines.values():
                     spine.set_edgecolor(MISTAKE_COLOR)
@@ -89,6 +124,9 @@ def show_images(images, labels=None, predictions=None, class_names=None, ncols=8
 
 def plot_history(history, metrics=("loss", "accuracy")):
     """Plot training curves, one panel per metric, with validation curves where present.
+
+    Training and validation differ in marker and line style (solid circles, dashed squares) as well as in
+    colour, and the legend names them.
 
     Args:
         history: a Keras ``History`` (what ``fit`` returns) or its ``.history`` dict.
@@ -107,9 +145,10 @@ def plot_history(history, metrics=("loss", "accuracy")):
     fig, axes = plt.subplots(1, len(present), figsize=(5 * len(present), 3.5), squeeze=False)
     for ax, metric in zip(axes.flat, present):
         epochs = np.arange(1, len(logs[metric]) + 1)
-        ax.plot(epochs, logs[metric], marker="o", label=f"training {metric}")
+        ax.plot(epochs, logs[metric], marker=MARKERS[0], linestyle=LINE_STYLES[0], label=f"training {metric}")
         if f"val_{metric}" in logs:
-            ax.plot(epochs, logs[f"val_{metric}"], marker="s", label=f"validation {metric}")
+            ax.plot(epochs, logs[f"val_{metric}"], marker=MARKERS[1], linestyle=LINE_STYLES[1],
+                    label=f"validation {metric}")
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
@@ -120,6 +159,8 @@ def plot_history(history, metrics=("loss", "accuracy")):
 
 def plot_probabilities(probabilities, class_names=None, true_label=None, title=None):
     """Bar chart of one image's class probabilities; the true class, if given, is highlighted.
+
+    The true class's bar is green, hatched and labelled "true" above it (not told by colour alone).
 
     Raises:
         ValueError: ``probabilities`` is not a 1-D vector.
@@ -132,8 +173,14 @@ def plot_probabilities(probabilities, class_names=None, true_label=None, title=N
     if true_label is not None:
         colors[int(true_label)] = "tab:green"
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.bar(names, probabilities, color=colors)
-    ax.set_ylim(0, 1)
+    bars = ax.bar(names, probabilities, color=colors)
+    ax.set_ylim(0, 1.1)
+    if true_label is not None:
+        true_bar = bars[int(true_label)]
+        true_bar.set_hatch("//")
+        true_bar.set_edgecolor("black")
+        ax.annotate("true", (true_bar.get_x() + true_bar.get_width() / 2, true_bar.get_height()),
+                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=9)
     ax.set_ylabel("probability")
     if title:
         ax.set_title(title)
@@ -143,6 +190,8 @@ def plot_probabilities(probabilities, class_names=None, true_label=None, title=N
 
 def plot_weight_images(kernel, image_shape=(28, 28), class_names=None):
     """Show a linear layer's weights as one image per class (red positive, blue negative).
+
+    The colour bar is labelled with the signs, so that the map is readable from its legend as well.
 
     Args:
         kernel: weight matrix of shape ``(height * width, classes)``, e.g. ``dense.kernel``.
@@ -168,12 +217,16 @@ def plot_weight_images(kernel, image_shape=(28, 28), class_names=None):
         if index < classes:
             image = ax.imshow(kernel[:, index].reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(_name(index, class_names))
-    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+    bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+    bar.set_label("weight (red: positive, blue: negative)")
     return fig
 
 
 def plot_confusion_matrix(y_true, y_pred, class_names=None, num_classes=10):
     """Draw the confusion matrix (rows: true class, columns: predicted class) with counts.
+
+    Every non-zero cell has its count written in; the colour map (CONFUSION_CMAP) grows darker with the
+    count, so that it reads the same in grey, and the text is white on the darker half.
 
     Returns:
         the ``matplotlib.figure.Figure``. Errors are those of ``course_utils.evaluation.confusion_matrix``.
@@ -181,15 +234,14 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, num_classes=10):
     matrix = confusion_matrix(y_true, y_pred, num_classes)
     names = class_names if class_names is not None else [str(i) for i in range(num_classes)]
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    ax.imshow(matrix, cmap="Blues")
+    image = ax.imshow(matrix, cmap=CONFUSION_CMAP)
     ax.set_xticks(range(num_classes), names, rotation=45, ha="right")
     ax.set_yticks(range(num_classes), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
-    threshold = matrix.max() / 2 if matrix.size else 0
     for (row, col), count in np.ndenumerate(matrix):
         if count:
             ax.text(col, row, str(count), ha="center", va="center", fontsize=8,
-                    color="white" if count > threshold else "black")
+                    color=text_color_on(image.cmap(image.norm(count))))
     fig.tight_layout()
     return fig

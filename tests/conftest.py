@@ -59,6 +59,24 @@ def book_site(tmp_path_factory):
     return output / "_build"
 
 
+@pytest.fixture(scope="session")
+def book_site_without_solutions(book_site, tmp_path_factory):
+    """The edition without solutions (COURSE_BOOK_SOLUTIONS=0), built once per test session into a temporary
+    folder from the execution cache of ``book_site``, so that no chapter runs again; returns its ``_build``.
+    The build's output is kept in ``build.log`` beside it. Shared by tests/test_book.py and tests/test_browser.py."""
+    import subprocess
+    import sys
+
+    output = tmp_path_factory.mktemp("book-without-solutions")
+    env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "0"}
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--output", str(output),
+                             "--execution-cache", str(book_site / ".jupyter_cache")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    (output / "build.log").write_text(result.stdout, encoding="utf-8")
+    assert result.returncode == 0, result.stdout[-6000:]
+    return output / "_build"
+
+
 def pytest_report_header(config):
     """Say which Python builds (or built) the Colab environments of tests/test_colab_runtimes.py."""
     import colab_runtimes

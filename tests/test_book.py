@@ -146,6 +146,98 @@ def test_solutions_setting_reads_the_environment(monkeypatch, value, expected):
     assert build_book.solutions_wanted() is expected
 
 
+def test_facts_cells_are_the_locked_facts_cells_before_a_test_cell():
+    """The rule of build_book.is_facts_cell holds in every chapter: each cell whose grade id ends in "_facts"
+    is locked, neither graded nor an answer, and placed right before a test cell, and no other cell is one."""
+    found = 0
+    for chapter in chapter_ids():
+        nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+        named = [i for i, cell in enumerate(nb.cells)
+                 if cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith(build_book.FACTS_SUFFIX)]
+        recognised = [i for i in range(len(nb.cells)) if build_book.is_facts_cell(nb.cells, i)]
+        assert recognised == named, f"{chapter}: cells named *_facts that break the rule: {set(named) ^ set(recognised)}"
+        found += len(named)
+    assert found >= 15, "the chapters gather facts for their tests"
+
+
+def test_book_notebook_collapses_test_cells_and_the_code_of_facts_cells():
+    chapter = chapter_ids()[0]
+    solution = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    nb = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    tags = {cell.metadata["nbgrader"]["grade_id"]: cell.metadata.get("tags", [])
+            for cell in nb.cells if "nbgrader" in cell.metadata}
+    tests = [c.metadata["nbgrader"]["grade_id"] for c in solution.cells if build_book.is_test_cell(c)]
+    assert tests and all(tags[grade_id] == ["hide-cell"] for grade_id in tests)
+    assert tags["scale_facts"] == ["hide-input"] and tags["model_facts"] == ["hide-input"]
+    assert tags["softmax_solution"] == [] and tags["install_course_utils"] == [], "nothing else is collapsed"
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax_tests")
+    assert cell.metadata["mystnb"]["code_prompt_show"] == "Show the visible tests"
+    image_cell = next(c for c in nb.cells if "image" in c.metadata.get("mystnb", {}))
+    assert image_cell.metadata["mystnb"]["image"]["alt"], "the alt texts of figures stay"
+
+
+def test_book_config_switches_on_mathjax_assistive_mathml():
+    config = build_book.book_config()["sphinx"]["config"]
+    assert config["mathjax3_config"]["options"]["enableAssistiveMml"] is True
+    assert config["templates_path"] == ["_templates"]
+
+
+@pytest.mark.parametrize("color, background", [("#00d7ff", "#f3f4f5"), ("#00af00", "#f3f4f5"),
+                                               ("#0087ff", "#29313d"), ("#000000", "#29313d"),
+                                               ("#ffff00", "#ffffff")])
+def test_readable_color_reaches_aa_contrast_and_keeps_what_already_does(color, background):
+    from course_utils.plots import contrast_ratio
+
+    readable = build_book.readable_color(color, background)
+    assert contrast_ratio(readable, background) >= 4.5
+    assert build_book.readable_color(readable, background) == readable
+    assert build_book.readable_color("#202020", "#ffffff") == "#202020"
+
+
+def test_readable_styles_rewrites_the_colours_of_a_rich_model_summary():
+    html_text = ('<pre style="white-space:pre"><span style="color: #00d7ff; text-decoration-color: #00d7ff">None'
+                 '</span> <span style="font-weight: bold">Total</span> '
+                 '<span style="color: #00af00; background-color: #ffffff">784</span></pre>')
+    new = build_book.readable_styles(html_text)
+    assert '<pre style="white-space:pre">' in new and '<span style="font-weight: bold">Total</span>' in new
+    assert "#00d7ff;" not in new.split("--course-dark-color")[0], "the light mode's colour changed"
+    assert "color: #00788f; --course-dark-color: #00d7ff; text-decoration-color: currentColor" in new
+    assert "background-color: #ffffff" in new
+    assert build_book.readable_styles(new) == new, "rewriting twice changes nothing"
+
+
+def test_figure_alt_texts_read_the_cell_metadata():
+    assert build_book.figure_alt_texts({}, 2) == [None, None]
+    assert build_book.figure_alt_texts({"mystnb": {"image": {"alt": "a plot"}}}, 2) == ["a plot", "a plot"]
+    own = {build_book.ALT_TEXTS_KEY: ["a grid of digits", "a bar chart"], "mystnb": {"image": {"alt": "x"}}}
+    assert build_book.figure_alt_texts(own, 2) == ["a grid of digits", "a bar chart"]
+    with pytest.raises(ValueError, match="list of 3 texts"):
+        build_book.figure_alt_texts(own, 3)
+
+
+def test_the_extension_gives_each_figure_of_a_cell_its_alt_text():
+    from types import SimpleNamespace
+
+    from docutils import nodes
+
+    def cell(metadata, figures):
+        output = nodes.container(nb_element="cell_code_output")
+        output.extend(nodes.image(uri=f"figure{i}.png") for i in range(figures))
+        container = nodes.container(nb_element="cell_code", cell_index=3, cell_metadata=metadata)
+        container.append(output)
+        return container
+
+    doctree = nodes.document(None, None)
+    listed = cell({build_book.ALT_TEXTS_KEY: ["a grid of digits", "a bar chart"]}, 2)
+    shared = cell({"mystnb": {"image": {"alt": "set by MyST-NB"}}}, 1)
+    wrong = cell({build_book.ALT_TEXTS_KEY: ["only one"]}, 2)
+    doctree.extend([listed, shared, wrong])
+    build_book._figure_alt_texts(SimpleNamespace(env=SimpleNamespace(docname="chapter")), doctree)
+    assert [image.get("alt") for image in listed.findall(nodes.image)] == ["a grid of digits", "a bar chart"]
+    assert [image.get("alt") for image in shared.findall(nodes.image)] == [None], "left to MyST-NB"
+    assert [image.get("alt") for image in wrong.findall(nodes.image)] == [None, None], "a warning instead"
+
+
 def test_solutions_setting_rejects_a_typo():
     with pytest.raises(ValueError, match="COURSE_BOOK_SOLUTIONS"):
         build_book.solutions_wanted("noo")
@@ -173,7 +265,9 @@ def test_chapter_page_has_math_outputs_plots_and_the_colab_button(book_site, cha
     assert len(plots) >= 5, "the chapter's plots are on the page"
     for img in plots:
         assert (page.parent / img["src"]).resolve().is_file(), img["src"]
-        assert img.get("alt", "").strip(), f"{img['src']} has no alt text (cell metadata mystnb.image.alt)"
+        # Sphinx writes the file's path where a figure has no alt text
+        assert img.get("alt", "").strip() not in ("", img["src"]), (
+            f"{img['src']} has no alt text (cell metadata mystnb.image.alt or {build_book.ALT_TEXTS_KEY})")
     # the launch button opens the student notebook of this chapter on the configured repository
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     slug = repo["url"].removeprefix("https://github.com/")
@@ -226,17 +320,13 @@ def test_hidden_tests_appear_nowhere_in_the_site_or_the_student_notebooks(book_s
 
 
 @pytest.mark.slow
-def test_book_without_solutions_shows_exercises_as_the_learner_sees_them(book_site, tmp_path):
+def test_book_without_solutions_shows_exercises_as_the_learner_sees_them(book_site_without_solutions):
     """COURSE_BOOK_SOLUTIONS=0: exercise cells show the student code and a note, no solution line is in the
     site, the download is the student notebook, and the chapters run from the same execution cache."""
-    env = {**os.environ, build_book.SOLUTIONS_SETTING: "0"}
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--output", str(tmp_path),
-                             "--execution-cache", str(book_site / ".jupyter_cache")],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert result.returncode == 0, result.stdout[-6000:]
-    assert "without solutions" in result.stdout
-    assert "Executing notebook" not in result.stdout, "the solutions' execution cache was reused"
-    site = tmp_path / "_build" / "html"
+    log = (book_site_without_solutions.parent / "build.log").read_text(encoding="utf-8")
+    assert "without solutions" in log
+    assert "Executing notebook" not in log, "the solutions' execution cache was reused"
+    site = book_site_without_solutions / "html"
     for chapter in _book_chapters():
         student = ROOT / "chapters" / chapter / f"{chapter}.ipynb"
         exercises = [c for c in nbformat.read(student, as_version=4).cells
@@ -263,3 +353,57 @@ def test_second_build_reuses_the_executed_notebooks_and_takes_under_a_minute(boo
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Executing notebook" not in result.stdout
     assert seconds < 60, f"the second build took {seconds:.0f} s"
+
+
+def _figure_cells(site_build):
+    """(chapter, cell id, figures, alt texts) of every code cell with image outputs in the chapters as
+    executed for the book (from the build's execution cache)."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(site_build / ".jupyter_cache")
+    cells = []
+    for chapter in _book_chapters():
+        _, nb = cache.merge_match_into_file(site_build / "book-source" / "chapters" / chapter / f"{chapter}.ipynb")
+        for cell in nb.cells:
+            figures = sum(any(key.startswith("image/") for key in output.get("data", {}))
+                          for output in cell.get("outputs", []))
+            if figures:
+                cells.append((chapter, cell.get("id"), figures, build_book.figure_alt_texts(cell.metadata, figures)))
+    return cells
+
+
+def test_every_figure_has_an_alt_text(book_site):
+    """Every figure of the chapters has an alt text in its cell's metadata."""
+    cells = _figure_cells(book_site)
+    assert len(cells) > 20, "the chapters' figures were found"
+    missing = [f"{chapter} {cell_id}: {figures} figures" for chapter, cell_id, figures, texts in cells
+               if not all(text and text.strip() for text in texts)]
+    assert not missing, "figures without alt text (cell metadata mystnb.image.alt):\n" + "\n".join(missing)
+
+
+def test_each_figure_of_a_cell_has_an_alt_text_of_its_own(book_site):
+    """A cell that draws several figures gives each its own alt text (build_book.ALT_TEXTS_KEY), not one text
+    repeated for each. Expected to fail until the notebooks carry such lists; COURSE_BOOK_ALT_PER_FIGURE=1
+    makes the failure count."""
+    shared = [f"{chapter} {cell_id}: {figures} figures share one alt text"
+              for chapter, cell_id, figures, texts in _figure_cells(book_site) if figures > 1 and len(set(texts)) < figures]
+    if shared and os.environ.get("COURSE_BOOK_ALT_PER_FIGURE") != "1":
+        pytest.xfail("cells whose figures share one alt text:\n" + "\n".join(shared))
+    assert not shared, "\n".join(shared)
+
+
+@pytest.mark.parametrize("edition", ["book_site", "book_site_without_solutions"])
+def test_test_cells_and_facts_code_are_collapsed_in_both_editions(request, edition):
+    """Each visible test cell of a chapter is collapsed behind a toggle, and so is the code of each facts cell;
+    the toggles are named by the text they show (no aria-label of their own)."""
+    site = request.getfixturevalue(edition) / "html"
+    for chapter in _book_chapters():
+        nb = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+        tests = sum(build_book.is_test_cell(cell) for cell in nb.cells)
+        facts = sum(build_book.is_facts_cell(nb.cells, i) for i in range(len(nb.cells)))
+        page = (site / "chapters" / chapter / f"{chapter}.html").read_text(encoding="utf-8")
+        toggles = re.findall(r'<details class="admonition hide above-input">\s*<summary>\s*'
+                             r'<p class="collapsed admonition-title">([^<]*)</p>', page)
+        assert toggles.count(build_book.TEST_CELL_COLLAPSE[1]) == tests > 0, chapter
+        assert toggles.count(build_book.FACTS_CELL_COLLAPSE[1]) == facts, chapter
+        assert "<summary aria-label" not in page

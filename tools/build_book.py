@@ -37,7 +37,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 # Files and folders besides the pages that the book needs, when they exist.
-BOOK_EXTRAS = ("_toc.yml", "_static", "images", "references.bib")
+BOOK_EXTRAS = ("_toc.yml", "_static", "_templates", "images", "references.bib")
 # MathJax from the npm registry, served by the book itself (no CDN: readers and tests may be offline).
 MATHJAX_VERSION = "3.2.2"
 MATHJAX_ENTRY = "tex-mml-chtml.js"
@@ -45,7 +45,30 @@ NPM_PREFIX = ROOT / "_build" / "npm"
 # Its copy in the book source: a static folder of its own, so that Jupyter Book does not add every
 # script in _static to every page.
 VENDOR_DIR = "_vendor"
+# MathJax's settings: the assistive MathML that screen readers read (a hidden copy of each equation in
+# MathML beside its visual rendering) is switched on explicitly, so that no default can drop it.
+MATHJAX_CONFIG = {"options": {"enableAssistiveMml": True,
+                              "menuOptions": {"settings": {"assistiveMml": True}}}}
+# The templates of _templates/ replace the theme's own (pydata-sphinx-theme 0.17) for accessible names.
+TEMPLATES_DIR = "_templates"
+# WCAG 2.1 AA's contrast for normal text, and the background of cell outputs in the theme's light and dark
+# modes (pydata-sphinx-theme 0.17, measured by axe-core): coloured text in outputs is made to reach it.
+MIN_CONTRAST = 4.5
+OUTPUT_BACKGROUNDS = {"light": "#f3f4f5", "dark": "#29313d"}
+# Alt texts of figures come from a code cell's metadata: MyST-NB's ``mystnb: {image: {alt: "..."}}`` gives
+# every figure of the cell the same text; ``alt_texts: ["...", "..."]`` gives each figure its own, in order.
+ALT_TEXTS_KEY = "alt_texts"
 SOLUTIONS_SETTING = "COURSE_BOOK_SOLUTIONS"
+# Cells collapsed in the book (both editions) behind a toggle, closed by default: a visible test cell as a
+# whole (its output only reports on the tests), and the code of a cell that only gathers facts for the tests
+# (see is_facts_cell); what such a cell prints stays in view, for example the model summary that chapter 1's
+# text then discusses. The tags change the cells' metadata, which Jupyter Book's cache hashes: both editions
+# get the same tags, so they share one execution.
+FACTS_SUFFIX = "_facts"
+# (Jupyter Book tag, the toggle's text when closed, when open)
+TEST_CELL_COLLAPSE = ("hide-cell", "Show the visible tests", "Hide the visible tests")
+FACTS_CELL_COLLAPSE = ("hide-input", "Show the code that gathers facts for the tests",
+                       "Hide the code that gathers facts for the tests")
 NO_SOLUTION_NOTE = ("This edition of the book leaves the solution out. Open the chapter in Colab (the rocket "
                     "button at the top of the page) to write your own code in this cell, then run the test "
                     "cell below it.")
@@ -89,14 +112,58 @@ def solutions_wanted(value=None):
     raise ValueError(f"{SOLUTIONS_SETTING}={value!r}: use 1 (show solutions) or 0 (leave them out).")
 
 
+def _grading(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    """A visible test cell: a code cell that nbgrader grades (``grade: true``) and that is not an answer."""
+    return cell.cell_type == "code" and bool(_grading(cell).get("grade")) and not _grading(cell).get("solution")
+
+
+def is_facts_cell(cells, index):
+    """A cell that only gathers facts for the tests. nbgrader has no marker for it; the chapters follow a rule
+    that this recognises (both parts must hold): a locked code cell that is neither graded nor an answer,
+    whose grade id ends with FACTS_SUFFIX (``scale_facts``: it builds the dict ``scale_facts``), placed right
+    before a test cell (``scale_tests``)."""
+    cell = cells[index]
+    grading = _grading(cell)
+    return (cell.cell_type == "code" and bool(grading.get("locked")) and not grading.get("grade")
+            and not grading.get("solution") and str(grading.get("grade_id", "")).endswith(FACTS_SUFFIX)
+            and index + 1 < len(cells) and is_test_cell(cells[index + 1]))
+
+
+def collapse_grading_cells(nb):
+    """Collapse the visible test cells (``hide-cell``) and the code of the facts cells (``hide-input``) behind
+    a toggle that says what they hold (TEST_CELL_COLLAPSE, FACTS_CELL_COLLAPSE), so that a chapter reads as a
+    lesson. Returns {grade id: tag} of the cells collapsed."""
+    collapsed = {}
+    for index, cell in enumerate(nb.cells):
+        if is_test_cell(cell):
+            tag, show, hide = TEST_CELL_COLLAPSE
+        elif is_facts_cell(nb.cells, index):
+            tag, show, hide = FACTS_CELL_COLLAPSE
+        else:
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if tag not in tags:
+            tags.append(tag)
+        mystnb = cell.metadata.setdefault("mystnb", {})
+        mystnb["code_prompt_show"], mystnb["code_prompt_hide"] = show, hide
+        collapsed[_grading(cell).get("grade_id")] = tag
+    return collapsed
+
+
 def book_notebook(solution_path):
-    """Return the book version of a solution notebook: no hidden tests, no solution markers."""
+    """Return the book version of a solution notebook: no hidden tests, no solution markers, the test and
+    facts cells collapsed (``collapse_grading_cells``)."""
     nb = nbformat.read(solution_path, as_version=4)
     nb, _ = ClearHiddenTests().preprocess(nb, {})
     for cell in nb.cells:
         if cell.cell_type == "code":
             lines = cell.source.split("\n")
             cell.source = "\n".join(line for line in lines if line.strip() not in SOLUTION_MARKERS)
+    collapse_grading_cells(nb)
     return nb
 
 
@@ -124,23 +191,30 @@ def _sync_tree(source, target, keep):
             shutil.copy2(path, dest)
 
 
+def npm_package(name, version, prefix, needed, why):
+    """Return the folder of the npm package ``name`` in ``prefix``, installing ``name@version`` with npm first
+    unless that version is there with the file ``needed`` (relative to the package). ``why`` ends the
+    message when npm is missing. Raises RuntimeError when npm is missing or the install fails."""
+    package = Path(prefix) / "node_modules" / name
+    manifest = package / "package.json"
+    if (package / needed).is_file() and manifest.is_file() and f'"version": "{version}"' in manifest.read_text():
+        return package
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError(f"npm is missing: install Node.js and npm ({why}).")
+    Path(prefix).mkdir(parents=True, exist_ok=True)
+    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save", f"{name}@{version}"]
+    print(" ".join(command), flush=True)
+    if subprocess.call(command, stdout=sys.stderr) != 0 or not (package / needed).is_file():
+        raise RuntimeError(f"`{' '.join(command)}` did not install {package / needed}.")
+    return package
+
+
 def mathjax_dir(prefix=NPM_PREFIX):
     """Return the folder of MathJax's ``es5`` bundle, installing ``mathjax@MATHJAX_VERSION`` with npm first
     if it is missing (into ``prefix``). Raises RuntimeError when npm is missing or the install fails."""
-    es5 = Path(prefix) / "node_modules" / "mathjax" / "es5"
-    package = es5.parent / "package.json"
-    if (es5 / MATHJAX_ENTRY).is_file() and f'"version": "{MATHJAX_VERSION}"' in package.read_text():
-        return es5
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("npm is missing: install Node.js and npm (the book serves MathJax from the npm package).")
-    Path(prefix).mkdir(parents=True, exist_ok=True)
-    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
-               f"mathjax@{MATHJAX_VERSION}"]
-    print(" ".join(command), flush=True)
-    if subprocess.call(command) != 0 or not (es5 / MATHJAX_ENTRY).is_file():
-        raise RuntimeError(f"`{' '.join(command)}` did not install {es5 / MATHJAX_ENTRY}.")
-    return es5
+    return npm_package("mathjax", MATHJAX_VERSION, prefix, f"es5/{MATHJAX_ENTRY}",
+                       "the book serves MathJax from the npm package") / "es5"
 
 
 def book_config(root=ROOT, solutions=True, execution_cache=None):
@@ -151,6 +225,9 @@ def book_config(root=ROOT, solutions=True, execution_cache=None):
     sphinx.setdefault("local_extensions", {})["build_book"] = str(Path(__file__).resolve().parent)
     sphinx_config = sphinx.setdefault("config", {})
     sphinx_config["mathjax_path"] = f"mathjax/{MATHJAX_ENTRY}"  # relative to _static
+    sphinx_config["mathjax3_config"] = copy.deepcopy(MATHJAX_CONFIG)
+    if (Path(root) / TEMPLATES_DIR).is_dir():
+        sphinx_config["templates_path"] = [TEMPLATES_DIR]
     sphinx_config["course_book_solutions"] = bool(solutions)
     sphinx_config["course_book_student_root"] = str(Path(root).resolve())
     if execution_cache is not None:
@@ -320,6 +397,115 @@ def _student_downloads(app, exception):
             shutil.copyfile(student, download)
 
 
+def _hex(rgb):
+    return "#" + "".join(f"{round(channel * 255):02x}" for channel in rgb)
+
+
+def readable_color(color, background, minimum=MIN_CONTRAST + 0.1):
+    """Return ``color`` (a hex colour) unchanged when it has WCAG contrast ``minimum`` with ``background``,
+    else the colour mixed towards black (on a light background) or white (on a dark one) in steps of 2 % until
+    it has: the same hue, darker or lighter. Hex strings in and out ("#rrggbb")."""
+    from matplotlib.colors import to_rgb
+
+    from course_utils.plots import contrast_ratio, relative_luminance
+
+    rgb = to_rgb(color)
+    if contrast_ratio(rgb, background) >= minimum:
+        return _hex(rgb)
+    target = 0.0 if relative_luminance(background) > 0.18 else 1.0
+    for step in range(1, 51):
+        mix = step / 50
+        mixed = tuple(channel + (target - channel) * mix for channel in rgb)
+        if contrast_ratio(mixed, background) >= minimum:
+            return _hex(mixed)
+    return _hex((target,) * 3)
+
+
+def readable_styles(html_text, backgrounds=OUTPUT_BACKGROUNDS):
+    """Rewrite the inline text colours of an HTML output (Keras's rich ``model.summary()``, for example
+    ``<span style="color: #00d7ff">``) to colours with AA contrast on the theme's output background: the
+    light mode's in ``color``, the dark mode's in the custom property ``--course-dark-color`` that
+    _static/accessibility.css applies in dark mode. A background set in the same style attribute is used
+    instead of the theme's. Returns the new HTML."""
+    import re
+
+    def style(match):
+        declarations = [d.strip() for d in match.group(1).split(";") if d.strip()]
+        values = {}
+        for declaration in declarations:
+            name, _, value = declaration.partition(":")
+            values[name.strip().lower()] = value.strip()
+        color = values.get("color", "")
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}", color) or "--course-dark-color" in values:
+            return match.group(0)  # no colour of its own, or rewritten already
+        own = values.get("background-color") or values.get("background")
+        light = readable_color(color, own or backgrounds["light"])
+        dark = readable_color(color, own or backgrounds["dark"])
+        kept = [d for d in declarations if d.partition(":")[0].strip().lower() not in {"color", "text-decoration-color"}]
+        new = [f"color: {light}", f"--course-dark-color: {dark}", "text-decoration-color: currentColor", *kept]
+        return f'style="{"; ".join(new)}"'
+
+    return re.sub(r'style="([^"]*)"', style, html_text)
+
+
+def _readable_outputs(app, doctree):
+    """Give the coloured text of HTML cell outputs AA contrast in both colour modes (``readable_styles``)."""
+    from docutils import nodes
+
+    for raw in list(doctree.findall(nodes.raw)):
+        if "html" not in raw.get("format", "").split() or "color" not in raw.astext():
+            continue
+        text = raw.astext()
+        new = readable_styles(text)
+        if new != text:
+            raw.children = [nodes.Text(new)]
+            raw.rawsource = new
+
+
+def figure_alt_texts(cell_metadata, figures):
+    """The alt texts of a code cell's ``figures`` (how many image outputs it has), in output order, from its
+    metadata: ALT_TEXTS_KEY, a list with one text per figure, or else MyST-NB's ``mystnb.image.alt``, one text
+    for every figure of the cell. None where the cell gives none. Raises ValueError when the list's length is
+    not the number of figures."""
+    texts = cell_metadata.get(ALT_TEXTS_KEY)
+    if texts is not None:
+        if not isinstance(texts, list) or len(texts) != figures or not all(isinstance(t, str) for t in texts):
+            raise ValueError(f"{ALT_TEXTS_KEY} should be a list of {figures} texts, one per figure, got {texts!r}")
+        return texts
+    shared = ((cell_metadata.get("mystnb") or {}).get("image") or {}).get("alt")
+    return [shared] * figures
+
+
+def _figure_alt_texts(app, doctree):
+    """Give each figure of a code cell its own alt text when the cell's metadata lists them (ALT_TEXTS_KEY);
+    MyST-NB itself applies ``mystnb.image.alt``. A list of the wrong length is a build warning (an error under
+    ``-W``)."""
+    from docutils import nodes
+    from sphinx.util import logging
+
+    for cell in doctree.findall(nodes.container):
+        if cell.get("nb_element") != "cell_code" or ALT_TEXTS_KEY not in (cell.get("cell_metadata") or {}):
+            continue
+        images = [image for image in cell.findall(nodes.image)]
+        try:
+            texts = figure_alt_texts(cell["cell_metadata"], len(images))
+        except ValueError as error:
+            logging.getLogger(__name__).warning(f"{app.env.docname}, cell {cell.get('cell_index')}: {error}",
+                                                location=cell)
+            continue
+        for image, text in zip(images, texts):
+            image["alt"] = text
+
+
+def _accessible_toggles(app, pagename, templatename, context, doctree):
+    """MyST-NB labels the toggle of a collapsed cell "Toggle hidden content" while it shows "Show the visible
+    tests": a label that does not contain the visible text (WCAG 2.5.3). Without the label, the toggle's name is
+    the text it shows."""
+    body = context.get("body")
+    if isinstance(body, str):
+        context["body"] = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
+
+
 def _default_color_mode(app, config):
     """pydata-sphinx-theme logs "Got invalid theme mode" (a console error) on a first visit unless the
     book names a default mode."""
@@ -341,6 +527,9 @@ def setup(app):
     app.add_config_value("course_book_student_root", str(ROOT), "env")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("doctree-read", _hide_solutions)
+    app.connect("doctree-read", _readable_outputs)
+    app.connect("doctree-read", _figure_alt_texts)
+    app.connect("html-page-context", _accessible_toggles)
     app.connect("build-finished", _student_downloads)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

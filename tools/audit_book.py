@@ -1,0 +1,202 @@
+"""Audit a built book for accessibility with axe-core in headless Chromium (WCAG 2.1 A and AA rules).
+
+    python tools/audit_book.py [SITE] [--json FILE]
+
+SITE is a built book's HTML folder (default: _build/html, what `make book` writes). Every page of the site
+(those of _toc.yml, the search page and the index) is served on localhost, opened in Debian's Chromium
+(driven by Playwright, as tests/test_browser.py does), left to typeset its equations, and checked by axe-core,
+installed from the npm registry (package ``axe-core``, pinned to AXE_VERSION) into _build/npm-axe-core.
+Collapsed parts of a page (the test cells) are opened first, so that what a reader can unfold is checked too.
+Prints the violating elements per page and rule, and exits with 1 when there is any.
+
+tests/test_browser.py runs the same audit on both editions of the book (with and without solutions).
+"""
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_book  # noqa: E402
+
+ROOT = build_book.ROOT
+AXE_VERSION = "4.14.1"
+AXE_PREFIX = ROOT / "_build" / "npm-axe-core"
+# The rules of WCAG 2.1 levels A and AA (axe-core's tags).
+WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+# What the brief for this machine asks of a headless Chromium: no sandbox as root, no GPU, no network chatter.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 900}
+# The pages besides those of _toc.yml.
+OTHER_PAGES = ("search.html", "genindex.html", "index.html")
+
+
+def axe_script(prefix=AXE_PREFIX):
+    """Return the path of ``axe.min.js``, installing ``axe-core@AXE_VERSION`` with npm into ``prefix`` first
+    if it is missing. Raises RuntimeError when npm is missing or the install fails."""
+    return build_book.npm_package("axe-core", AXE_VERSION, prefix, "axe.min.js",
+                                  "the audit runs axe-core from the npm package") / "axe.min.js"
+
+
+def site_pages(site):
+    """The pages to audit, as paths relative to the site: those of _toc.yml, then OTHER_PAGES."""
+    pages = [f"{page}.html" for page in build_book.toc_files(ROOT / "_toc.yml")]
+    return pages + [page for page in OTHER_PAGES if (Path(site) / page).is_file()]
+
+
+@contextlib.contextmanager
+def serve(site):
+    """Serve the folder ``site`` on localhost; yield its base URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/favicon.ico":  # asked for by the browser itself, not by a page
+                self.send_response(204)
+                self.end_headers()
+                return
+            super().do_GET()
+
+        def log_message(self, format, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def wait_until_settled(page):
+    """Wait for MathJax (if the page loads it) to finish typesetting, so that the audit sees the final page."""
+    page.evaluate("""async () => {
+        if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+    }""")
+
+
+def open_collapsed(page):
+    """Open every collapsed part of the page (``<details>``: the book's collapsed test and facts cells), so
+    that the audit also checks what a reader can unfold. Returns how many were opened."""
+    return page.evaluate("""() => {
+        const closed = Array.from(document.querySelectorAll('details:not([open])'));
+        closed.forEach(d => { d.open = true; });
+        return closed.length;
+    }""")
+
+
+def load(context, url):
+    """Open ``url`` in a new page of ``context`` and wait until it has loaded and typeset; return the page."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    try:  # network idle is a courtesy wait; seen once in Chromium under load: no request pending, yet no event
+        page.wait_for_load_state("networkidle", timeout=30_000)
+    except PlaywrightTimeout:
+        page.wait_for_timeout(2_000)
+    wait_until_settled(page)
+    return page
+
+
+def run_axe(page, script):
+    """Inject axe-core into ``page`` and run the WCAG 2.1 A/AA rules; return its violations as
+    [{"rule", "impact", "help", "elements": [{"target", "html", "summary"}]}]."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(script))
+    result = page.evaluate("""async (tags) => {
+        const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+        return results.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
+            elements: v.nodes.map(n => ({target: n.target.map(String).join(' '), html: n.html,
+                                         summary: n.failureSummary}))}));
+    }""", list(WCAG_TAGS))
+    return result
+
+
+def describe(path, violations, limit=None):
+    """Readable lines for a page's violations: rule, impact, count, then each element (target and HTML)."""
+    lines = []
+    for violation in violations:
+        elements = violation["elements"]
+        lines.append(f"{path}: {violation['rule']} ({violation['impact']}, {len(elements)} elements): "
+                     f"{violation['help']}")
+        for element in elements[:limit]:
+            lines.append(f"    {element['target']}  {element['html'][:160]}")
+            summary = (element.get("summary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"        {summary[:300]}")
+        if limit is not None and len(elements) > limit:
+            lines.append(f"    ... and {len(elements) - limit} more")
+    return lines
+
+
+@contextlib.contextmanager
+def chromium(profile):
+    """A Playwright browser context on Debian's headless Chromium with the profile folder ``profile``."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.is_file():
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium package (`make test` does).")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def audit(site, profile):
+    """Audit every page of the built site ``site``, its collapsed parts opened; return {page: violations}."""
+    script = axe_script()
+    report = {}
+    with serve(site) as base, chromium(profile) as context:
+        for path in site_pages(site):
+            page = load(context, base + path)
+            try:
+                open_collapsed(page)
+                report[path] = run_axe(page, script)
+            finally:
+                page.close()
+    return report
+
+
+def main(argv=None):
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("site", nargs="?", default=str(ROOT / "_build" / "html"), help="the built book's HTML folder")
+    parser.add_argument("--json", help="also write the full report (every element) to this JSON file")
+    parser.add_argument("--limit", type=int, default=5, help="elements listed per page and rule (default 5)")
+    args = parser.parse_args(argv)
+    site = Path(args.site)
+    if not (site / "intro.html").is_file():
+        parser.error(f"{site} holds no built book: run `make book` first (or name the book's _build/html).")
+    with tempfile.TemporaryDirectory() as profile:
+        report = audit(site, profile)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    total = 0
+    print(f"axe-core {AXE_VERSION}, rules tagged {', '.join(WCAG_TAGS)}: violating elements per page")
+    for path, violations in report.items():
+        count = sum(len(v["elements"]) for v in violations)
+        total += count
+        rules = ", ".join(f"{v['rule']} {len(v['elements'])}" for v in violations)
+        print(f"  {count:5d}  {path}" + (f"  ({rules})" if rules else ""))
+    print(f"  {total:5d}  in all, on {sum(1 for v in report.values() if v)} of {len(report)} pages")
+    for path, violations in report.items():
+        for line in describe(path, violations, args.limit):
+            print(line)
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
