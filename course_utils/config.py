@@ -17,6 +17,27 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+def env_flag(name, default=False, environ=None):
+    """Read the true/false environment variable ``name``; unset or empty gives ``default``.
+
+    Args:
+        environ: mapping to read instead of ``os.environ`` (for tests).
+
+    Raises:
+        ValueError: the variable holds something other than 1/0, true/false, yes/no or on/off, so that a
+            typo never silently means "no".
+    """
+    raw = (os.environ if environ is None else environ).get(name, "")
+    value = raw.strip().lower()
+    if not value:
+        return bool(default)
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} should be 1 or 0 (or true/false), got {raw.strip()!r}.")
+
+
 def quick_mode(environ=None):
     """Return ``True`` when ``COURSE_QUICK`` asks for a quick run.
 
@@ -26,12 +47,7 @@ def quick_mode(environ=None):
     Raises:
         ValueError: the variable holds something other than 1/0, true/false, yes/no or on/off.
     """
-    value = (os.environ if environ is None else environ).get(QUICK_ENV, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"{QUICK_ENV} should be 1 or 0 (or true/false), got {value!r}.")
+    return env_flag(QUICK_ENV, False, environ)
 
 
 def data_dir(environ=None):
