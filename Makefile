@@ -34,7 +34,7 @@ CHAPTERS := $(notdir $(wildcard solutions/*))
 .PHONY: book test release benchmark data venv clean colab-envs
 
 book: venv data
-	$(BIN)/python tools/build_book.py
+	$(BIN)/course-book
 
 test: venv data $(CHROMIUM) $(BWRAP)
 	$(BIN)/python -m pytest

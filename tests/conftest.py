@@ -53,7 +53,7 @@ def book_site(tmp_path_factory):
 
     output = tmp_path_factory.mktemp("book")
     env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1"}  # the edition with solutions, whatever the caller set
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--output", str(output)],
+    result = subprocess.run([sys.executable, "-m", "course_tools.book", "--output", str(output)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert result.returncode == 0, result.stdout[-6000:]
     return output / "_build"

@@ -10,7 +10,6 @@ import functools
 import http.server
 import os
 import shutil
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -20,8 +19,7 @@ import yaml
 
 from helpers import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-import build_book  # noqa: E402
+from course_tools import book as build_book
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = ROOT / "_build" / "screenshots"
