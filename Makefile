@@ -18,11 +18,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml tools/pyproject.toml | cksum | cut -d' ' -f1)
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # The browser of the book's browser tests (tests/test_browser.py), from Debian's package chromium.
 CHROMIUM := /usr/bin/chromium
-# The sandbox in which tools/classroom.py grade runs each student's kernel, from Debian's package bubblewrap.
+# The sandbox in which `classroom grade` runs each student's kernel, from Debian's package bubblewrap.
 BWRAP := /usr/bin/bwrap
 COURSE_DATA_DIR ?= $(CURDIR)/data
 export COURSE_DATA_DIR
@@ -35,10 +35,10 @@ CHAPTERS := $(notdir $(wildcard solutions/*))
 .PHONY: book test release benchmark data venv clean colab-envs audit
 
 book: venv data
-	$(BIN)/python tools/build_book.py
+	$(BIN)/course-book
 
 audit: book $(CHROMIUM)
-	$(BIN)/python tools/audit_book.py _build/html
+	$(BIN)/course-audit _build/html
 
 test: venv data $(CHROMIUM) $(BWRAP)
 	$(BIN)/python -m pytest
@@ -51,11 +51,13 @@ benchmark: venv data
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# Two editable installs: course_utils (the learners' package, ./) and course_tools (the maintainers' package,
+# tools/: the classroom, course-links and course-book commands, the grading guards nbgrader_config.py loads).
+$(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e ./tools
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Colab's CPU and TPU runtimes as virtual environments (.venv-colab-cpu, .venv-colab-tpu), from the package
@@ -80,7 +82,7 @@ $(CHROMIUM):
 	$(call apt_install,chromium,Chromium (the browser tests use it))
 
 $(BWRAP):
-	$(call apt_install,bubblewrap,bubblewrap (tools/classroom.py grade sandboxes student code with it))
+	$(call apt_install,bubblewrap,bubblewrap (classroom grade sandboxes student code with it))
 
 clean:
 	rm -rf _build .pytest_cache

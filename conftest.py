@@ -5,17 +5,14 @@ settings made here reach the notebooks too.
 """
 
 import os
-from pathlib import Path
 
+from course_tools import layout
 from course_utils import runtime
 
-ROOT = Path(__file__).resolve().parent
-
 # Quick mode: small data, same code (see course_utils.config).
-os.environ.setdefault("COURSE_QUICK", "1")
+os.environ.setdefault(layout.QUICK_ENV, "1")
 # Offline data staged by `make data`, unless the caller chose another folder.
-if "COURSE_DATA_DIR" not in os.environ and (ROOT / "data").is_dir():
-    os.environ["COURSE_DATA_DIR"] = str(ROOT / "data")
+layout.use_staged_data()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Without TensorFlow (an environment like Colab's TPU runtimes) Keras runs on JAX, as chapter 5 chooses. The
 # variable is left unset otherwise, so that kernels started in another environment choose for themselves.

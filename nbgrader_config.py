@@ -5,12 +5,22 @@ chapters/<chapter>/<chapter>.ipynb    the student version, generated and committ
 submitted/, autograded/, feedback/, gradebook.db   created while grading; never committed
 """
 
+# The grading guards and the course's layout come from the maintainers' package course_tools (tools/ of this
+# repository). Without it, grading would silently lose the guards, so the configuration stops instead.
+try:
+    from course_tools import guards, layout
+except ImportError as error:
+    raise SystemExit(
+        f"nbgrader_config.py cannot load the grading guards ({error}): install the maintainers' package with "
+        "`make venv`, or `pip install -e tools` in the course repository, into the Python that runs nbgrader."
+    ) from error
+
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "image-classification-tensorflow"
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "chapters"
-c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+c.CourseDirectory.source_directory = layout.SOURCE
+c.CourseDirectory.release_directory = layout.RELEASE
+c.CourseDirectory.db_url = f"sqlite:///{layout.GRADEBOOK}"
 
 # Training cells take longer than nbgrader's default of 30 s per cell.
 c.Execute.timeout = 600
@@ -29,15 +39,6 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPr
 
 # A cell that kills its kernel, or leaves it silent after a timeout, is disabled and the notebook graded
 # again (nbgrader alone fails the whole notebook, also when output arrives late on a busy machine), and
-# each output is also cut by characters (one line of megabytes passes a line limit). tools/grading_safety.py
-# holds both; a course folder without tools/ (e.g. the round-trip test's copy) grades with nbgrader's own.
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-_TOOLS = Path(__file__).resolve().parent / "tools"
-if (_TOOLS / "grading_safety.py").is_file():
-    sys.path.insert(0, str(_TOOLS))
-    import grading_safety  # noqa: E402
-
-    c.Autograde.autograde_preprocessors = grading_safety.autograde_preprocessors()
-    c.LimitOutputSize.max_chars = 20000
+# each output is also cut by characters (one line of megabytes passes a line limit): course_tools.guards.
+c.Autograde.autograde_preprocessors = guards.autograde_preprocessors()
+c.LimitOutputSize.max_chars = 20000

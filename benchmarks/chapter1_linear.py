@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import course_utils  # noqa: E402
-from notebook_code import environment_line, rows_for_each_data_set, solution_namespace  # noqa: E402
+from course_tools.notebooks import solution_namespace  # noqa: E402
+from notebook_code import environment_line, rows_for_each_data_set  # noqa: E402
 
 CHAPTER = "01_linear_models"
 BATCH_SIZE, EPOCHS = 128, 10

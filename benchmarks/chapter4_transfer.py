@@ -19,7 +19,7 @@ import tensorflow as tf  # noqa: E402
 
 import course_utils  # noqa: E402
 from course_utils import hub, image_folders  # noqa: E402
-from notebook_code import solution_namespace  # noqa: E402
+from course_tools.notebooks import solution_namespace  # noqa: E402
 
 CHAPTER = "04_data_scarcity"
 

@@ -44,7 +44,7 @@ DEFAULT_JAX_PYTHON = HERE.parent / ".venv-colab-tpu" / "bin" / "python"
 
 
 def chapter_code(tf, keras, np):
-    from notebook_code import solution_namespace
+    from course_tools.notebooks import solution_namespace
 
     return solution_namespace(CHAPTER, CELLS, {"np": np, "tf": tf, "keras": keras})
 
@@ -123,9 +123,9 @@ def speed_in_subprocess(mode):
 
 def backend_row(python, backend, devices, policy, steps):
     """One row of the backend comparison, run by ``python`` in a subprocess (see resnet_backends.py)."""
-    from notebook_code import solution_sources
+    from course_tools.notebooks import cell_sources
 
-    spec = {"sources": solution_sources(CHAPTER, CELLS), "backend": backend, "devices": devices, "policy": policy,
+    spec = {"sources": cell_sources(CHAPTER, CELLS), "backend": backend, "devices": devices, "policy": policy,
             "steps_per_execution": steps, "global_batch": BACKEND_BATCH, "epochs": BACKEND_EPOCHS,
             "train_images": BACKEND_IMAGES}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:
@@ -221,7 +221,6 @@ def main(jax_python=DEFAULT_JAX_PYTHON, only_backends=False):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     if len(sys.argv) == 3 and sys.argv[1] == "--speed":
         print("SPEED " + json.dumps(speed(sys.argv[2])), flush=True)
     else:

@@ -13,12 +13,11 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
+from course_tools import layout
 
 
 class TimedClient(NotebookClient):
@@ -49,7 +48,7 @@ class TimedClient(NotebookClient):
 
 def run_chapter(chapter):
     """Execute one solution notebook in full mode; return (minutes, slowest cell, longest silence)."""
-    path = ROOT / "solutions" / chapter / f"{chapter}.ipynb"
+    path = layout.solution_notebook(chapter)
     nb = nbformat.read(path, as_version=4)
     client = TimedClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
@@ -61,10 +60,10 @@ def run_chapter(chapter):
 
 
 def main(chapters):
-    os.environ["COURSE_QUICK"] = "0"
+    os.environ[layout.QUICK_ENV] = "0"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU cores, "
-          f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}, full data\n", flush=True)
+          f"{layout.DATA_DIR_ENV}={os.environ.get(layout.DATA_DIR_ENV) or '(unset: download)'}, full data\n", flush=True)
     print("| chapter | full run (minutes) | slowest cell (s) | longest silence (s) |")
     print("| --- | ---: | --- | --- |")
     for chapter in chapters:
@@ -73,7 +72,7 @@ def main(chapters):
 
 
 if __name__ == "__main__":
-    every = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+    every = layout.chapter_ids()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", default=every, help="chapter ids (default: all)")
     main(parser.parse_args().chapters)

@@ -1,10 +1,10 @@
-"""Grading throughput: how many chapter-1 submissions per minute tools/classroom.py grades on this machine.
+"""Grading throughput: how many chapter-1 submissions per minute `classroom grade` grades on this machine.
 
     .venv/bin/python benchmarks/grading_throughput.py [--submissions 50] [--jobs 1 2] [--full]
     .venv/bin/python benchmarks/grading_throughput.py --jobs 2 1 --submissions 50 10   (a shorter serial run)
     .venv/bin/python benchmarks/grading_throughput.py --jobs 2 --submissions 10 --sandbox both
 
-Each class is graded with the bubblewrap sandbox of tools/grading_sandbox.py and without it (``--sandbox
+Each class is graded with the bubblewrap sandbox of course_tools.sandbox and without it (``--sandbox
 both``, the default), the two runs one after the other on the same submissions, so the table shows what the
 sandbox costs.
 
@@ -19,7 +19,6 @@ Prints a Markdown table.
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,16 +27,15 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from helpers import fill_release, solution_sources  # noqa: E402
+from course_tools import layout
+from course_tools.notebooks import fill_release, make_course, solution_sources
 
 CHAPTER = "01_linear_models"
 
 
 def make_class(inbox, release, count):
     """Write ``count`` submissions into ``inbox``; return {student: kind}."""
-    answers = solution_sources(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb")
+    answers = solution_sources(layout.solution_notebook(CHAPTER))
     wrong = {"softmax_solution": "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)",
              "accuracy_solution": "def accuracy(labels, probabilities):\n    return 0.5",
              "output_choice_solution": 'ANSWER_OUTPUT = "a"'}
@@ -75,7 +73,7 @@ def make_class(inbox, release, count):
 
 
 def classroom(course, *args):
-    result = subprocess.run([sys.executable, str(course / "tools" / "classroom.py"), "--course", str(course), *args],
+    result = subprocess.run([sys.executable, "-m", "course_tools.classroom", "--course", str(course), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0:
         raise SystemExit(result.stdout[-5000:])
@@ -83,11 +81,7 @@ def classroom(course, *args):
 
 
 def new_course(folder):
-    shutil.copytree(ROOT / "solutions", folder / "solutions")
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    (folder / "tools").mkdir()
-    for name in ("classroom.py", "grading_safety.py", "grading_sandbox.py"):
-        shutil.copy(ROOT / "tools" / name, folder / "tools")
+    make_course(folder)
     classroom(folder, "release", CHAPTER)
     return folder
 
@@ -96,7 +90,7 @@ def gradebook_scores(course, students):
     """{student: score}; raises if a submission is missing or has no score for some test."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(f"sqlite:///{course / layout.GRADEBOOK}") as gb:
         submitted = [s.student.id for s in gb.find_assignment(CHAPTER).submissions]
         assert sorted(submitted) == sorted(students), "every student must have exactly one submission"
         scores = {}
@@ -121,13 +115,9 @@ def main():
                         help="runs per mode; with --sandbox both the order alternates, so that a change in the "
                              "machine's load affects both modes alike")
     args = parser.parse_args()
-    if args.full:
-        os.environ.pop("COURSE_QUICK", None)
-    else:
-        os.environ["COURSE_QUICK"] = "1"
+    os.environ[layout.QUICK_ENV] = "0" if args.full else "1"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "COURSE_DATA_DIR" not in os.environ and (ROOT / "data").is_dir():
-        os.environ["COURSE_DATA_DIR"] = str(ROOT / "data")
+    layout.use_staged_data()
 
     modes = {"both": [True, False], "on": [True], "off": [False]}[args.sandbox]
     modes = [m for rep in range(args.repeat) for m in (modes if rep % 2 == 0 else modes[::-1])]
@@ -158,7 +148,7 @@ def main():
 
     mode = "full data" if args.full else "quick mode (COURSE_QUICK=1)"
     print(f"\nGrading generated submissions of {CHAPTER}, {mode}, {os.cpu_count()} CPU cores, load average "
-          f"{os.getloadavg()[0]:.1f} at the end (repair + autograde + feedback, tools/classroom.py grade)\n")
+          f"{os.getloadavg()[0]:.1f} at the end (repair + autograde + feedback, `classroom grade`)\n")
     print("| jobs | sandbox | submissions | seconds | submissions per minute | time against no sandbox (mean) "
           "| full marks | gradebook: one score each, same scores as the first run (common students) |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")

@@ -12,9 +12,33 @@ from pathlib import Path
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
 QUICK_ENV = "COURSE_QUICK"
+# Where the course keeps what it downloads or builds for itself beside Keras's own cache (flowers, the
+# offline feature extractor); each function that uses it takes a ``cache_dir`` argument to override it.
+CACHE_DIR = Path.home() / ".keras" / "course_utils"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+
+
+def env_flag(name, default=False, environ=None):
+    """Read the true/false environment variable ``name``; unset or empty gives ``default``.
+
+    Args:
+        environ: mapping to read instead of ``os.environ`` (for tests).
+
+    Raises:
+        ValueError: the variable holds something other than 1/0, true/false, yes/no or on/off, so that a
+            typo never silently means "no".
+    """
+    raw = (os.environ if environ is None else environ).get(name, "")
+    value = raw.strip().lower()
+    if not value:
+        return bool(default)
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} should be 1 or 0 (or true/false), got {raw.strip()!r}.")
 
 
 def quick_mode(environ=None):
@@ -26,12 +50,7 @@ def quick_mode(environ=None):
     Raises:
         ValueError: the variable holds something other than 1/0, true/false, yes/no or on/off.
     """
-    value = (os.environ if environ is None else environ).get(QUICK_ENV, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"{QUICK_ENV} should be 1 or 0 (or true/false), got {value!r}.")
+    return env_flag(QUICK_ENV, False, environ)
 
 
 def data_dir(environ=None):

@@ -42,7 +42,7 @@ OFFLINE_TRAIN_PER_CLASS = 600
 OFFLINE_EVAL_PER_CLASS = 100
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
-DEFAULT_CACHE_DIR = Path.home() / ".keras" / "course_utils"
+DEFAULT_CACHE_DIR = config.CACHE_DIR
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def copy_tree(source, target):
 
 @pytest.fixture(scope="session")
 def book_site(tmp_path_factory):
-    """The HTML book, built once per test session by tools/build_book.py (warnings as errors, notebooks
+    """The HTML book, built once per test session by course_tools.book (warnings as errors, notebooks
     executed in quick mode) into a temporary folder; returns that folder's ``_build`` (``html/`` inside).
     Shared by tests/test_book.py and tests/test_browser.py."""
     import subprocess
@@ -53,7 +53,7 @@ def book_site(tmp_path_factory):
 
     output = tmp_path_factory.mktemp("book")
     env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1"}  # the edition with solutions, whatever the caller set
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--output", str(output)],
+    result = subprocess.run([sys.executable, "-m", "course_tools.book", "--output", str(output)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert result.returncode == 0, result.stdout[-6000:]
     return output / "_build"
@@ -69,7 +69,7 @@ def book_site_without_solutions(book_site, tmp_path_factory):
 
     output = tmp_path_factory.mktemp("book-without-solutions")
     env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "0"}
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--output", str(output),
+    result = subprocess.run([sys.executable, "-m", "course_tools.book", "--output", str(output),
                              "--execution-cache", str(book_site / ".jupyter_cache")],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     (output / "build.log").write_text(result.stdout, encoding="utf-8")

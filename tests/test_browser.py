@@ -5,7 +5,7 @@ localhost. The browser is Debian's Chromium (/usr/bin/chromium, installed by `ma
 Playwright's Python package; nothing is downloaded, and Chromium runs without a network.
 Screenshots of every page go to _build/screenshots/ (git-ignored) for a human to look at.
 
-Accessibility (WCAG 2.1 AA): axe-core (npm package, installed by tools/audit_book.py into _build/npm-axe-core)
+Accessibility (WCAG 2.1 AA): axe-core (npm package, installed by course_tools.audit into _build/npm-axe-core)
 audits every page of both editions, with and without solutions (``book_site_without_solutions``), their
 collapsed cells opened; the keyboard reaches and works every control of a chapter page with a visible focus.
 """
@@ -14,7 +14,6 @@ import functools
 import http.server
 import os
 import shutil
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -24,9 +23,8 @@ import yaml
 
 from helpers import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-import audit_book  # noqa: E402
-import build_book  # noqa: E402
+from course_tools import audit as audit_book
+from course_tools import book as build_book
 
 CHROMIUM = audit_book.CHROMIUM
 SCREENSHOTS = ROOT / "_build" / "screenshots"

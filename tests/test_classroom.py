@@ -1,4 +1,4 @@
-"""The instructor's classroom tool (tools/classroom.py) end to end, through its CLI and nbgrader's real CLI.
+"""The instructor's classroom tool (course_tools.classroom) end to end, through its CLI and nbgrader's real CLI.
 
 One inbox of files as students send them (Colab downloads, copies, duplicates, broken files) is collected,
 repaired and graded in one autograde run of chapter 1; each bad input listed in issue 6 then gets its own
@@ -20,6 +20,7 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
+from course_tools.classroom import collect, repair
 from helpers import ROOT, fill_release, make_course, solution_sources
 
 CHAPTER = "01_linear_models"
@@ -156,7 +157,7 @@ def build_inbox(inbox, release, course, port):
 
 
 def classroom(course, *args, timeout=900):
-    result = subprocess.run([sys.executable, str(course / "tools" / "classroom.py"), "--course", str(course), *args],
+    result = subprocess.run([sys.executable, "-m", "course_tools.classroom", "--course", str(course), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
     assert result.returncode == 0, result.stdout[-5000:]
     return result.stdout
@@ -168,8 +169,7 @@ def snapshot(folder):
 
 @pytest.fixture(scope="module")
 def classroom_run(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("classroom"),
-                         tools=("classroom.py", "grading_safety.py", "grading_sandbox.py"))
+    course = make_course(tmp_path_factory.mktemp("classroom"))
     release_out = classroom(course, "release", CHAPTER)
     release = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
     inbox = tmp_path_factory.mktemp("inbox")
@@ -352,7 +352,7 @@ def test_memory_and_disk_limits_stop_only_their_cell(classroom_run):
 
 
 def test_names_that_differ_only_outside_ascii_stay_different_students(tmp_path):
-    course = make_course(tmp_path / "course", tools=("classroom.py", "grading_safety.py", "grading_sandbox.py"))
+    course = make_course(tmp_path / "course")
     shutil.copytree(ROOT / "chapters" / CHAPTER, course / "chapters" / CHAPTER)
     release = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
     inbox = tmp_path / "inbox"
@@ -371,8 +371,8 @@ def test_names_that_differ_only_outside_ascii_stay_different_students(tmp_path):
 
 
 def test_grading_refuses_without_a_sandbox_unless_asked(tmp_path):
-    course = make_course(tmp_path / "course", tools=("classroom.py", "grading_safety.py", "grading_sandbox.py"))
-    result = subprocess.run([sys.executable, str(course / "tools" / "classroom.py"), "--course", str(course),
+    course = make_course(tmp_path / "course")
+    result = subprocess.run([sys.executable, "-m", "course_tools.classroom", "--course", str(course),
                              "grade", "--bwrap", "/nonexistent/bwrap"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, timeout=300)
     assert result.returncode != 0
@@ -382,8 +382,6 @@ def test_grading_refuses_without_a_sandbox_unless_asked(tmp_path):
 
 # ---- fast checks of the matching rules, without grading ------------------------------------------------
 
-sys.path.insert(0, str(ROOT / "tools"))
-import classroom as classroom_tool  # noqa: E402
 
 
 @pytest.mark.parametrize("name,chapter,rest", [
@@ -398,11 +396,11 @@ import classroom as classroom_tool  # noqa: E402
     ("011_linear_models.ipynb", None, None),
 ])
 def test_file_names_name_their_chapter(name, chapter, rest):
-    assert classroom_tool.match_chapter_name(name, [CHAPTER, "02_deep_networks"]) == (chapter, rest)
+    assert collect.match_chapter_name(name, [CHAPTER, "02_deep_networks"]) == (chapter, rest)
 
 
 def test_copy_numbers_order_duplicates():
-    assert [classroom_tool.copy_number(n) for n in ("a.ipynb", "a (1).ipynb", "a (12).ipynb", "a-Copy2.ipynb")] \
+    assert [collect.copy_number(n) for n in ("a.ipynb", "a (1).ipynb", "a (12).ipynb", "a-Copy2.ipynb")] \
         == [0, 1, 12, 2]
 
 
@@ -413,7 +411,7 @@ def test_repair_restores_metadata_among_scratch_cells_and_deleted_cells():
     nb.cells.insert(15, scratch)                                         # after the softmax answer
     tests = [i for i, c in enumerate(release.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "scale_tests"]
     del nb.cells[tests[0] + 1]                                          # the scale tests (shifted by one)
-    problems = classroom_tool.repair_notebook(nb, release)
+    problems = repair.repair_notebook(nb, release)
     order = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
     assert order == [c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata]
     assert "nbgrader" not in nb.cells[15].metadata and nb.cells[15].source == scratch.source

@@ -283,7 +283,7 @@ def tpu_graded(tpu_env, colab_kernels, tmp_path_factory, request):
     with pytest.MonkeyPatch.context() as patch:
         for name, value in colab.kernel_environ(colab_kernels, TPU).items():
             patch.setenv(name, value)
-        # Execute.kernel_name also reaches tools/grading_safety.py's KernelDeathGuard (a subclass of Execute)
+        # Execute.kernel_name also reaches course_tools.guards's KernelDeathGuard (a subclass of Execute)
         # and overrides the kernel named in the notebook (python3, the dev environment's).
         autograde = nbgrader("autograde", TPU_CHAPTER, f"--Execute.kernel_name={TPU.kernel_name}", cwd=course)
     _echo(request)(f"nbgrader autograde {TPU_CHAPTER} (2 submissions) in the {TPU.kernel_name} kernel: "

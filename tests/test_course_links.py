@@ -1,17 +1,15 @@
 """The repository URL lives in _config.yml only: badges, install cells and the book's buttons agree with it."""
 
 import shutil
+import sys
 import tomllib
 
 import nbformat
 import pytest
 import yaml
 
+from course_tools import links as course_links
 from helpers import ROOT, chapter_ids, grade_id
-
-import sys
-sys.path.insert(0, str(ROOT / "tools"))
-import course_links  # noqa: E402
 
 
 def _setting():

@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from helpers import ROOT
+from course_tools.layout import ROOT, solution_notebook
 
 CHAPTER = "05_going_deeper"
 
@@ -29,11 +29,10 @@ SCRIPT = textwrap.dedent(r"""
 
     import keras
     import numpy as np
-    sys.path.insert(0, os.path.join(sys.argv[1], "benchmarks"))
-    from notebook_code import solution_namespace
     import course_utils
+    from course_tools.notebooks import solution_namespace
 
-    code = solution_namespace(sys.argv[2], ["conv_bn_relu_solution", "residual_block_solution",
+    code = solution_namespace(sys.argv[1], ["conv_bn_relu_solution", "residual_block_solution",
                                             "resnet_solution", "batching_solution"],
                               {"np": np, "tf": tf, "keras": keras})
     (x_train, y_train), _ = course_utils.load_fashion_mnist(quick=True)
@@ -81,10 +80,10 @@ SCRIPT = textwrap.dedent(r"""
 
 @pytest.fixture(scope="module")
 def mirrored_run():
-    if not (ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb").is_file():
+    if not solution_notebook(CHAPTER).is_file():
         pytest.fail(f"solutions/{CHAPTER} is missing")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(ROOT), CHAPTER], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", SCRIPT, CHAPTER], capture_output=True, text=True,
                             timeout=600, env=env, cwd=ROOT)
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, f"the training subprocess failed:\n{result.stderr[-4000:]}"

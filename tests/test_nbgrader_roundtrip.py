@@ -47,9 +47,9 @@ def graded(request, tmp_path_factory):
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{chapter}.ipynb")
 
-    # each student's kernel in the sandbox of tools/grading_sandbox.py, as tools/classroom.py grade runs it:
+    # each student's kernel in the sandbox of course_tools.sandbox, as `classroom grade` runs it:
     # every chapter must run there (data and Python read-only, a private home, no network)
-    sandbox = ["--Execute.kernel_manager_class=grading_sandbox.SandboxedKernelManager",
+    sandbox = ["--Execute.kernel_manager_class=course_tools.sandbox.SandboxedKernelManager",
                f"--SandboxedKernelManager.hidden={course}"]
     if os.environ.get("COURSE_DATA_DIR"):
         sandbox.append(f"--SandboxedKernelManager.read_only={os.environ['COURSE_DATA_DIR']}")

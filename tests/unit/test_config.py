@@ -35,3 +35,16 @@ def test_data_dir_names_a_missing_folder_and_the_fix(tmp_path):
         config.data_dir({"COURSE_DATA_DIR": str(missing)})
     assert str(missing) in str(error.value)
     assert "python -m course_utils stage-data" in str(error.value)
+
+
+@pytest.mark.parametrize("value, default, expected", [
+    ("", True, True), ("", False, False), (" Off ", True, False), ("yes", False, True),
+])
+def test_env_flag_reads_any_variable_with_a_default(value, default, expected):
+    assert config.env_flag("COURSE_SOMETHING", default, {"COURSE_SOMETHING": value}) is expected
+    assert config.env_flag("COURSE_SOMETHING", default, {}) is default
+
+
+def test_env_flag_names_the_variable_when_it_cannot_read_it():
+    with pytest.raises(ValueError, match="COURSE_SOMETHING should be 1 or 0"):
+        config.env_flag("COURSE_SOMETHING", True, {"COURSE_SOMETHING": "maybe"})

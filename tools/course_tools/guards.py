@@ -1,7 +1,7 @@
 """nbgrader preprocessors that keep one broken submission from stopping or flooding the grader.
 
 nbgrader_config.py puts them in nbgrader's autograde pipeline (``c.Autograde.autograde_preprocessors``),
-so they apply to a plain ``nbgrader autograde`` as well as to ``tools/classroom.py grade``:
+so they apply to a plain ``nbgrader autograde`` as well as to ``classroom grade``:
 
 * ``KernelDeathGuard`` executes like nbgrader's ``Execute`` (per-cell timeout, interrupt on timeout,
   errors recorded in the cell) and, when student code kills its Python kernel (``os._exit``, a crash,
@@ -19,11 +19,12 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, LimitOutput
 from traitlets import Bool, Integer
 
-# Text that the grader writes into a disabled cell and into cut outputs; tools/classroom.py looks for it.
-DISABLED_MARKER = "The grader disabled this cell"
-CUT_MARKER = "... output cut by the grader"
+from course_tools.layout import CUT_MARKER, DISABLED_MARKER
+
+# Why a cell was disabled, as written into it (classroom's report reads it back).
 KILLED = "running it stopped the Python kernel (os._exit, a crash, or too much memory)"
 UNRESPONSIVE = "it ran past the time limit and the kernel did not respond to the interrupt"
+STOPPED_AT_LIMIT = "the grader stopped its kernel because"
 
 
 def disabled_source(reason):
@@ -58,10 +59,10 @@ class KernelDeathGuard(Execute):
                 if index is None or deaths == self.max_kernel_deaths:
                     raise
                 reason = KILLED if isinstance(error, DeadKernelError) else UNRESPONSIVE
-                # a sandboxed kernel (tools/grading_sandbox.py) stopped at one of its limits says which
+                # a sandboxed kernel (course_tools.sandbox) stopped at one of its limits says which
                 limit = getattr(self._running_km, "limit_hit", None)
                 if limit:
-                    reason = f"the grader stopped its kernel because {limit}"
+                    reason = f"{STOPPED_AT_LIMIT} {limit}"
                 self.log.warning("Cell %d: %s; disabling it and running the notebook again", index, reason)
                 original.cells[index].source = disabled_source(reason)
         raise AssertionError("unreachable")

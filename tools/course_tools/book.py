@@ -1,6 +1,6 @@
 """Build the HTML book into <output>/_build/html (default: the repository's own _build/html).
 
-    python tools/build_book.py [--output DIR] [--all] [--no-solutions] [--execution-cache DIR]
+    course-book [--output DIR] [--all] [--no-solutions] [--execution-cache DIR]
 
 Steps:
 1. Write the book's source tree into <output>/_build/book-source: the pages listed in _toc.yml, where
@@ -34,8 +34,8 @@ import nbformat
 import yaml
 from nbgrader.preprocessors import ClearHiddenTests
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+from course_tools.layout import ROOT, SOLUTION_MARKERS
+
 # Files and folders besides the pages that the book needs, when they exist.
 BOOK_EXTRAS = ("_toc.yml", "_static", "_templates", "images", "references.bib")
 # MathJax from the npm registry, served by the book itself (no CDN: readers and tests may be offline).
@@ -222,7 +222,7 @@ def book_config(root=ROOT, solutions=True, execution_cache=None):
     Sphinx extension, the solutions setting and, if given, the folder of Jupyter Book's execution cache."""
     config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
     sphinx = config.setdefault("sphinx", {})
-    sphinx.setdefault("local_extensions", {})["build_book"] = str(Path(__file__).resolve().parent)
+    sphinx.setdefault("extra_extensions", []).append("course_tools.book")
     sphinx_config = sphinx.setdefault("config", {})
     sphinx_config["mathjax_path"] = f"mathjax/{MATHJAX_ENTRY}"  # relative to _static
     sphinx_config["mathjax3_config"] = copy.deepcopy(MATHJAX_CONFIG)

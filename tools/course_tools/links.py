@@ -1,7 +1,7 @@
 """Colab badges and install cells, derived from the one repository setting in _config.yml.
 
-    python tools/course_links.py           # report notebooks whose badge or install cell disagrees
-    python tools/course_links.py --write   # rewrite them in solutions/ (then regenerate chapters/)
+    course-links           # report notebooks whose badge or install cell disagrees
+    course-links --write   # rewrite them in solutions/ (then regenerate chapters/)
 
 A chapter's badge is the locked markdown cell with nbgrader id ``colab_badge``; its install cell
 is the locked code cell with id ``install_course_utils``.
@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from course_tools.layout import BOOK_CONFIG, ROOT, SOURCE
+
 BADGE_ID = "colab_badge"
 INSTALL_ID = "install_course_utils"
 COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -25,7 +26,7 @@ def _repository_section(config_path):
     return config.get("repository") or {}
 
 
-def repository(config_path=ROOT / "_config.yml"):
+def repository(config_path=ROOT / BOOK_CONFIG):
     """Return ``(owner/name, branch)`` from ``_config.yml``'s ``repository`` section.
 
     Raises:
@@ -40,7 +41,7 @@ def repository(config_path=ROOT / "_config.yml"):
     return slug, str(repo.get("branch", "main"))
 
 
-def package_ref(config_path=ROOT / "_config.yml"):
+def package_ref(config_path=ROOT / BOOK_CONFIG):
     """The git tag (or commit) that the notebooks install ``course_utils`` from: ``repository.package_ref``.
 
     Pinning it, rather than installing from the branch, keeps a learner's saved copy of a notebook working
@@ -56,18 +57,18 @@ def package_ref(config_path=ROOT / "_config.yml"):
     return ref
 
 
-def colab_url(chapter_id, config_path=ROOT / "_config.yml"):
+def colab_url(chapter_id, config_path=ROOT / BOOK_CONFIG):
     """The Colab address of a chapter's student notebook, ``chapters/<id>/<id>.ipynb`` on GitHub."""
     slug, branch = repository(config_path)
     return f"https://colab.research.google.com/github/{slug}/blob/{branch}/chapters/{chapter_id}/{chapter_id}.ipynb"
 
 
-def badge_source(chapter_id, config_path=ROOT / "_config.yml"):
+def badge_source(chapter_id, config_path=ROOT / BOOK_CONFIG):
     """Markdown of the chapter's "Open in Colab" badge."""
     return f"[![Open In Colab]({COLAB_BADGE_SVG})]({colab_url(chapter_id, config_path)})"
 
 
-def install_source(config_path=ROOT / "_config.yml"):
+def install_source(config_path=ROOT / BOOK_CONFIG):
     """Source of the first code cell: in Colab, installs course_utils at the pinned tag, then imports it.
 
     ``%pip`` prints pip's error if the install fails; the import in the same cell then stops the notebook
@@ -91,11 +92,11 @@ def install_source(config_path=ROOT / "_config.yml"):
     )
 
 
-def expected_cells(chapter_id, config_path=ROOT / "_config.yml"):
+def expected_cells(chapter_id, config_path=ROOT / BOOK_CONFIG):
     return {BADGE_ID: badge_source(chapter_id, config_path), INSTALL_ID: install_source(config_path)}
 
 
-def disagreements(notebook_path, config_path=ROOT / "_config.yml"):
+def disagreements(notebook_path, config_path=ROOT / BOOK_CONFIG):
     """List, in words, how a chapter notebook's badge and install cell differ from the setting."""
     chapter_id = Path(notebook_path).stem
     nb = nbformat.read(notebook_path, as_version=4)
@@ -109,7 +110,7 @@ def disagreements(notebook_path, config_path=ROOT / "_config.yml"):
     return problems
 
 
-def write(notebook_path, config_path=ROOT / "_config.yml"):
+def write(notebook_path, config_path=ROOT / BOOK_CONFIG):
     """Rewrite the badge and install cells of one notebook from the setting; return True if it changed."""
     chapter_id = Path(notebook_path).stem
     nb = nbformat.read(notebook_path, as_version=4)
@@ -126,11 +127,11 @@ def write(notebook_path, config_path=ROOT / "_config.yml"):
 
 
 def solution_notebooks(root=ROOT):
-    return sorted(Path(root, "solutions").glob("*/*.ipynb"))
+    return sorted(Path(root, SOURCE).glob("*/*.ipynb"))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="course-links", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="rewrite disagreeing cells in solutions/")
     args = parser.parse_args(argv)
     problems = []

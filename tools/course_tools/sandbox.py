@@ -1,6 +1,6 @@
 """Run a student's kernel in a bubblewrap sandbox, with limits, while nbgrader grades outside it.
 
-``tools/classroom.py grade`` sets ``SandboxedKernelManager`` as the kernel manager of nbgrader's execute
+``classroom grade`` (course_tools.classroom) sets ``SandboxedKernelManager`` as the kernel manager of nbgrader's execute
 step (one ``nbgrader autograde`` per submission). The kernel then runs under ``bwrap`` (Debian's
 ``bubblewrap``) and sees:
 
@@ -14,7 +14,7 @@ The kernel talks to nbgrader through Jupyter's IPC transport (Unix sockets in a 
 sandbox), since TCP cannot cross the network namespace. It runs in a PID namespace of its own, so no
 process it starts outlives it. A watchdog thread in the grader checks, five times a second, the memory
 of the sandbox's processes, their number and the bytes added to ``work_dir``; past a limit it kills the sandbox
-and remembers why (``limit_hit``), which ``grading_safety.KernelDeathGuard`` writes into the disabled cell.
+and remembers why (``limit_hit``), which ``course_tools.guards.KernelDeathGuard`` writes into the disabled cell.
 """
 
 import json

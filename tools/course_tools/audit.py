@@ -1,6 +1,6 @@
 """Audit a built book for accessibility with axe-core in headless Chromium (WCAG 2.1 A and AA rules).
 
-    python tools/audit_book.py [SITE] [--json FILE]
+    course-audit [SITE] [--json FILE]      (or python -m course_tools.audit)
 
 SITE is a built book's HTML folder (default: _build/html, what `make book` writes). Every page of the site
 (those of _toc.yml, the search page and the index) is served on localhost, opened in Debian's Chromium
@@ -22,8 +22,7 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import build_book  # noqa: E402
+from course_tools import book as build_book
 
 ROOT = build_book.ROOT
 AXE_VERSION = "4.14.1"

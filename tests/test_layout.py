@@ -1,0 +1,45 @@
+"""The course's layout (course_tools.layout), which every tool, test and benchmark asks, and the nbgrader
+configuration that depends on the maintainers' package."""
+
+import runpy
+import sys
+
+import pytest
+
+from course_tools import layout
+
+
+def test_every_chapter_has_a_source_and_a_release():
+    chapters = layout.chapter_ids()
+    assert chapters and chapters == layout.chapter_ids(folder=layout.RELEASE)
+    for chapter in chapters:
+        assert layout.solution_notebook(chapter) == layout.ROOT / "solutions" / chapter / f"{chapter}.ipynb"
+        assert layout.release_notebook(chapter).is_file()
+
+
+def test_per_student_paths_follow_nbgrader(tmp_path):
+    assert layout.notebook(tmp_path, layout.SUBMITTED, "ch", "ada") == tmp_path / "submitted" / "ada" / "ch" / "ch.ipynb"
+    assert layout.notebook(tmp_path, layout.FEEDBACK, "ch", "ada") == tmp_path / "feedback" / "ada" / "ch" / "ch.html"
+    (tmp_path / "submitted" / "bob" / "ch").mkdir(parents=True)
+    (tmp_path / "submitted" / "bob" / "ch" / "ch.ipynb").write_text("{}")
+    assert layout.students(tmp_path, "ch") == ["bob"]
+
+
+def test_staged_data_is_the_default_unless_the_variable_is_set(tmp_path):
+    assert layout.use_staged_data({}, root=tmp_path) == ""
+    (tmp_path / "data").mkdir()
+    environ = {}
+    assert layout.use_staged_data(environ, root=tmp_path) == str(tmp_path / "data")
+    assert environ == {layout.DATA_DIR_ENV: str(tmp_path / "data")}
+    assert layout.use_staged_data({layout.DATA_DIR_ENV: ""}, root=tmp_path) == "", "empty means: download"
+
+
+def test_solution_lines_drop_only_the_markers():
+    source = "x = 1\n    ### BEGIN SOLUTION\ny = 2\n### END SOLUTION"
+    assert layout.solution_lines(source) == "x = 1\ny = 2"
+
+
+def test_nbgrader_config_stops_with_the_fix_when_the_guards_are_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "course_tools", None)  # as if the package were not installed
+    with pytest.raises(SystemExit, match=r"pip install -e tools"):
+        runpy.run_path(str(layout.ROOT / "nbgrader_config.py"), init_globals={"get_config": lambda: None})

@@ -1,0 +1,5 @@
+"""The maintainers' side of the course: grading (``classroom``, ``guards``, ``sandbox``), the Colab links
+(``links``), the book build (``book``), and the course's layout (``layout``) that all of them ask.
+
+Installed by ``make venv`` as ``pip install -e tools`` (distribution ``course-tools``); learners never need it.
+"""

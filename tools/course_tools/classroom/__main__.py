@@ -1,0 +1,3 @@
+from course_tools.classroom.cli import main
+
+main()

@@ -1,0 +1,113 @@
+"""Grade a classroom's notebooks with nbgrader, from the files students sent to a grade sheet.
+
+    classroom release [CHAPTER ...]     regenerate chapters/ and register them in gradebook.db
+    classroom collect INBOX             place the files students sent into submitted/
+    classroom repair [CHAPTER ...]      restore what Colab and students break (grade does it too)
+    classroom grade [CHAPTER ...]       autograde every submission, write feedback per student
+    classroom report [CHAPTER ...]      print scores and every problem found, per submission
+    classroom export [--output FILE]    the same as CSV (default grades.csv)
+
+Every command takes ``--course DIR`` (default: this repository) and works on every chapter found in
+``solutions/`` (release) or ``chapters/`` (the others) unless chapters are named.
+
+collect
+    INBOX holds the files as students sent them. Each folder directly inside INBOX belongs to the student it
+    is named after; a file directly inside INBOX belongs to the student whose id starts (or ends) its name,
+    e.g. ``ada_01_linear_models.ipynb``. A student id is the name case-folded (Unicode NFC), with letters of
+    any alphabet, digits, ``.``, ``-`` and ``_`` kept and other characters replaced by ``_`` ("Zoë" and
+    "Zoé" stay two students). Two different names that still give one id ("Ada Lovelace", "ada_lovelace")
+    are never merged: the later one gets a suffix from its name's hash, reported with its submission, and
+    ids are remembered from one collect to the next. The chapter is found in the file name, ignoring case,
+    spaces/dashes/underscores, "Copy of", " (1)" and "-Copy1"; a notebook whose name names no chapter
+    (``Untitled0.ipynb``) is recognised by its locked cells. Each notebook is *copied* to
+    ``submitted/<student>/<chapter>/<chapter>.ipynb``; INBOX is never changed.
+    Several files of one student for one chapter: the rule is that a file that reads as a notebook beats
+    one that does not, then the most recently modified file wins, then the highest copy number ("(2)"
+    beats "(1)" beats none), then the name that sorts last. The others are listed as problems.
+    Files that are not notebooks, notebooks of no known chapter and files without a student are reported.
+
+repair
+    Upgrades old notebook formats, restores nbgrader's cell metadata from the release version where it is
+    missing or partial (cells are matched by nbgrader id, then by unchanged content, then by position and
+    similarity), puts back deleted answer, test and other locked cells (a blank answer scores 0), drops
+    nbgrader metadata from copies of graded cells, sets the kernel to the release's, clears outputs, and
+    reports edited test cells (nbgrader restores them from the gradebook while grading).
+
+grade
+    One ``nbgrader autograde --student`` per submission, each running the notebook in its own kernel. The
+    kernel runs in a bubblewrap sandbox (course_tools.sandbox): it sees the Python environment and the
+    staged data read-only and its own working folder, not the course folder, other students' work, your
+    home or the network; limits on memory (``--memory-limit``), processes (``--max-processes``) and files
+    written (``--disk-limit``) stop it, and no process outlives it. Without bubblewrap, ``grade`` refuses
+    unless ``--no-sandbox`` is given. Each kernel also has a per-cell timeout (``--timeout``, default
+    nbgrader_config.py's), a limit on each output (``--max-output-chars``) and a wall-clock limit per
+    notebook (``--notebook-timeout``); ``--jobs`` submissions are graded at a time. A cell that kills its
+    kernel (or is stopped at a sandbox limit) is
+    disabled and the notebook graded again (course_tools.guards). A submission that cannot be graded at
+    all (unreadable file, nbgrader failure, wall-clock limit) is recorded with score 0 and a problem that says
+    why, so every submission has exactly one score; the other students are graded regardless.
+    Then ``nbgrader generate_feedback`` writes feedback/<student>/<chapter>/<chapter>.html.
+
+What each step found is kept in ``submitted/.classroom.json`` (the report reads it with the gradebook).
+"""
+
+import argparse
+from pathlib import Path
+
+from course_tools import layout
+from course_tools.classroom.collect import collect
+from course_tools.classroom.grade import Limits, grade, release
+from course_tools.classroom.repair import repair
+from course_tools.classroom.report import export, print_report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="classroom", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", type=Path, default=layout.ROOT,
+                        help="course folder (default: this repository)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="regenerate chapters/ and register them in the gradebook")
+    p.add_argument("chapters", nargs="*")
+    p = sub.add_parser("collect", help="place students' files into submitted/")
+    p.add_argument("inbox", type=Path)
+    p = sub.add_parser("repair", help="restore nbgrader metadata and deleted cells")
+    p.add_argument("chapters", nargs="*")
+    p = sub.add_parser("grade", help="autograde and write feedback")
+    p.add_argument("chapters", nargs="*")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time (default 1)")
+    p.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py's, 600)")
+    p.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default 1800)")
+    p.add_argument("--max-output-chars", type=int, default=20000, help="characters kept of each output")
+    p.add_argument("--memory-limit", default="8G", help="memory per submission's kernel (default 8G)")
+    p.add_argument("--max-processes", type=int, default=64, help="processes per submission (default 64)")
+    p.add_argument("--disk-limit", default="1G", help="files a submission may write (default 1G)")
+    p.add_argument("--bwrap", default="bwrap", help="the bubblewrap program (default: bwrap on PATH)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code with your rights, without bubblewrap (not safe: see README)")
+    p = sub.add_parser("report", help="print scores and problems")
+    p.add_argument("chapters", nargs="*")
+    p = sub.add_parser("export", help="write the grade sheet as CSV")
+    p.add_argument("chapters", nargs="*")
+    p.add_argument("--output", type=Path, help="CSV file to write (default: grades.csv in the course folder)")
+    args = parser.parse_args(argv)
+    course = args.course.resolve()
+    if args.command == "release":
+        release(course, args.chapters)
+    elif args.command == "collect":
+        collect(course, args.inbox)
+    elif args.command == "repair":
+        repair(course, args.chapters)
+    elif args.command == "grade":
+        limits = None if args.no_sandbox else Limits(args.memory_limit, args.max_processes, args.disk_limit,
+                                                     args.bwrap)
+        grade(course, args.chapters, args.jobs, args.timeout, args.notebook_timeout, args.max_output_chars,
+              limits=limits)
+    elif args.command == "report":
+        print_report(course, args.chapters)
+    elif args.command == "export":
+        export(course, args.output or course / "grades.csv", args.chapters)
+
+
+if __name__ == "__main__":
+    main()

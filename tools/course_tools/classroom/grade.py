@@ -1,0 +1,242 @@
+"""release and grade: nbgrader's generate_assignment, autograde (one per submission, sandboxed) and
+generate_feedback, with every submission ending with exactly one score (see ``cli``)."""
+
+import html
+import os
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from course_tools import layout
+from course_tools.classroom.log import cell_label, db_url, entry, gradebook, load_log, save_log
+from course_tools.classroom.repair import repair
+from course_tools.classroom.report import print_report
+from course_tools.guards import KILLED, STOPPED_AT_LIMIT
+from course_tools.sandbox import bwrap_problem
+
+
+def release(course, chapters):
+    """Regenerate chapters/<id>/ from solutions/<id>/ and register the chapter in gradebook.db."""
+    for chapter in chapters or layout.chapter_ids(course, layout.SOURCE):
+        result = layout.nbgrader(["generate_assignment", chapter, "--force", f"--db={db_url(course)}"], course)
+        if result.returncode != 0:
+            raise SystemExit(f"nbgrader generate_assignment {chapter} failed:\n{result.stdout[-3000:]}")
+        print(f"released {chapter}: chapters/{chapter}/{chapter}.ipynb, registered in gradebook.db")
+
+
+def record_zero(gb, chapter, student):
+    """Give a submission that could not be graded a score of 0 for every test in the gradebook ``gb``."""
+    from nbgrader.api import MissingEntry
+
+    gb.update_or_create_student(student)
+    try:
+        submission = gb.find_submission(chapter, student)
+    except MissingEntry:
+        submission = gb.add_submission(chapter, student)
+    for notebook in submission.notebooks:
+        for test_grade in notebook.grades:
+            test_grade.auto_score, test_grade.manual_score, test_grade.needs_manual_grade = 0, None, False
+    gb.db.commit()
+
+
+def _write_plain_feedback(course, chapter, student, problems):
+    path = layout.notebook(course, layout.FEEDBACK, chapter, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{chapter}</title></head><body>"
+                    f"<h1>{html.escape(chapter)}: could not be graded automatically</h1><p>Score: 0</p>"
+                    f"<ul>{items}</ul><p>Your instructor will look at your submission.</p></body></html>",
+                    encoding="utf-8")
+
+
+def grading_problems(autograded_nb, timeout):
+    """Problems visible in a graded notebook's outputs, in an instructor's words."""
+    problems = []
+    for index, cell in enumerate(autograded_nb.cells):
+        if cell.cell_type != "code":
+            continue
+        label, meta = cell_label(cell, index), cell.metadata.get("nbgrader", {})
+        if layout.DISABLED_MARKER in cell.source:
+            limit = re.search(rf"{STOPPED_AT_LIMIT} (.*?)['\"]\)", cell.source)
+            if limit:
+                problems.append(f"{label} was stopped because {limit.group(1)}; "
+                                "the grader disabled it and graded the rest")
+            elif KILLED in cell.source:
+                problems.append(f"{label} stopped the Python kernel (os._exit, a crash or too much memory); "
+                                "the grader disabled it and graded the rest")
+            else:
+                problems.append(f"{label} ran past the time limit and its kernel did not respond; "
+                                "the grader disabled it and graded the rest")
+            continue
+        timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") if output.output_type == "stream" else ""
+            if layout.CUT_MARKER in text or "Output truncated" in text:
+                problems.append(f"{label} printed too much output; it was cut")
+            if output.output_type != "error":
+                continue
+            ename, evalue = output.get("ename", ""), str(output.get("evalue", ""))[:200]
+            if ename == "CellTimeoutError":
+                limit = f"{timeout} s" if timeout else "the time limit per cell"
+                problems.append(f"{label} ran longer than {limit} and was stopped (an endless loop?)")
+            elif ename == "KeyboardInterrupt" and timed_out:
+                continue  # the interrupt that stopped a cell at its time limit
+            elif ename == "SystemExit":
+                problems.append(f"{label} called sys.exit(); the cell was stopped there")
+            elif meta.get("solution") and ename == "NotImplementedError":
+                problems.append(f"{label} was not answered")
+            elif meta.get("solution") and ename in ("SyntaxError", "IndentationError", "TabError"):
+                problems.append(f"{label} has a syntax error: {evalue}")
+            elif meta.get("solution"):
+                problems.append(f"{label} raised {ename}: {evalue}")
+    return list(dict.fromkeys(problems))
+
+
+def parse_size(text):
+    """Bytes in a size such as ``"8G"``, ``"512M"`` or ``"1000000"`` (K, M, G: powers of 1024)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*", str(text), flags=re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{text!r} is not a size: write a number of bytes or e.g. 512M, 8G")
+    return int(float(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " "))
+
+
+class Limits:
+    """What one sandboxed submission may use (see course_tools.sandbox)."""
+
+    def __init__(self, memory="8G", processes=64, disk="1G", bwrap="bwrap"):
+        self.memory, self.disk = parse_size(memory), parse_size(disk)
+        self.processes, self.bwrap = int(processes), bwrap
+        if min(self.memory, self.disk, self.processes) <= 0:
+            raise ValueError("sandbox limits must be positive")
+
+    def nbgrader_args(self, course, chapter, student):
+        """nbgrader options that start this submission's kernel in the sandbox."""
+        km = "SandboxedKernelManager"
+        args = [f"--Execute.kernel_manager_class=course_tools.sandbox.{km}",
+                f"--{km}.work_dir={layout.notebook(course, layout.AUTOGRADED, chapter, student).parent}",
+                f"--{km}.hidden={course}",
+                f"--{km}.memory_limit={self.memory}", f"--{km}.max_processes={self.processes}",
+                f"--{km}.disk_limit={self.disk}", f"--{km}.bwrap={self.bwrap}"]
+        data = os.environ.get(layout.DATA_DIR_ENV, "").strip()
+        if data:
+            args.append(f"--{km}.read_only={Path(data).resolve()}")
+        return args
+
+
+def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars, limits=None):
+    args = ["autograde", chapter, "--student", student, "--force", f"--db={db_url(course)}",
+            f"--LimitOutputSize.max_chars={max_chars}"] + ([f"--Execute.timeout={timeout}"] if timeout else [])
+    if limits is not None:
+        args += limits.nbgrader_args(course, chapter, student)
+    started = time.monotonic()
+    result = layout.nbgrader(args, course, timeout=notebook_timeout)
+    code, output = result.returncode, result.stdout
+    graded = layout.notebook(course, layout.AUTOGRADED, chapter, student)
+    if code is None:
+        return f"grading took longer than {notebook_timeout} s and was stopped", time.monotonic() - started
+    if code != 0 or not graded.is_file():
+        errors = [line for line in output.splitlines() if "Error" in line or "error" in line]
+        return (f"nbgrader could not grade it ({(errors or ['exit code %s' % code])[-1].strip()[:200]})",
+                time.monotonic() - started)
+    return None, time.monotonic() - started
+
+
+def check_sandbox(course, limits):
+    """Stop with a message when ``limits`` (a sandbox) is asked for but cannot be provided here."""
+    if limits is None:
+        print("grading WITHOUT a sandbox (--no-sandbox): student code runs with your rights and can read the "
+              "hidden tests and change other students' files (README: What grading does and does not protect "
+              "against)")
+        return
+    problem = bwrap_problem(limits.bwrap)
+    if problem:
+        raise SystemExit(f"cannot grade in a sandbox: {problem}")
+
+
+def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, max_chars=20000, quiet=False,
+          limits=Limits()):
+    """Repair, autograde and write feedback for every submission of the chapters; return the log.
+
+    ``limits`` (a ``Limits``) runs each submission's kernel in a sandbox; ``None`` runs it unprotected.
+    The log is loaded and saved once; the gradebook is opened twice: before grading (which chapters are
+    registered) and after it (zeros for what could not be graded, a score for every submission)."""
+    from nbgrader.api import MissingEntry
+
+    course = Path(course).resolve()
+    check_sandbox(course, limits)
+    chapters = chapters or layout.chapter_ids(course, layout.RELEASE)
+    with gradebook(course) as gb:
+        known = {a.name for a in gb.assignments}
+    unregistered = [chapter for chapter in chapters if chapter not in known]
+    if unregistered:
+        release(course, unregistered)
+    log = load_log(course)
+    repair(course, chapters, quiet=True, log=log)
+    submitted = {chapter: layout.students(course, chapter) for chapter in chapters}
+    work = []
+    for chapter, students in submitted.items():
+        for student in students:
+            item = entry(log, chapter, student)
+            item["grade"] = []
+            if item.get("readable") is False:
+                item["grade"] = ["nothing to run: the file is not a readable notebook, recorded as 0"]
+            else:
+                work.append((chapter, student))
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {key: pool.submit(_grade_one, course, *key, timeout, notebook_timeout, max_chars, limits)
+                   for key in work}
+        results = {key: future.result() for key, future in futures.items()}
+    elapsed = time.monotonic() - started
+
+    failed = {chapter: [] for chapter in chapters}
+    for chapter, students in submitted.items():
+        for student in students:
+            item = entry(log, chapter, student)
+            failure, seconds = results.get((chapter, student), (None, 0.0))
+            item["grade_seconds"] = round(seconds, 1)
+            if failure:
+                item["grade"] = [f"{failure}, recorded as 0 - grade it by hand"]
+            graded = layout.notebook(course, layout.AUTOGRADED, chapter, student)
+            if item.get("readable") is False or failure:
+                if graded.parent.exists():
+                    _make_writable(graded.parent)
+                    shutil.rmtree(graded.parent)
+                failed[chapter].append(student)
+            else:
+                item["grade"] = grading_problems(nbformat.read(graded, as_version=4), timeout)
+    with gradebook(course) as gb:
+        for chapter, students in submitted.items():
+            for student in failed[chapter]:
+                record_zero(gb, chapter, student)
+            for student in students:
+                try:
+                    gb.find_submission(chapter, student)
+                except MissingEntry:
+                    entry(log, chapter, student)["grade"].append("no score in the gradebook")
+    for chapter, students in submitted.items():
+        if students:
+            result = layout.nbgrader(["generate_feedback", chapter, "--force", f"--db={db_url(course)}"], course)
+            if result.returncode != 0:
+                print(f"nbgrader generate_feedback {chapter} reported a problem:\n{result.stdout[-2000:]}")
+        for student in failed[chapter]:
+            item = entry(log, chapter, student)
+            _write_plain_feedback(course, chapter, student, item.get("repair", []) + item["grade"])
+        for student in students:
+            if not layout.notebook(course, layout.FEEDBACK, chapter, student).is_file():
+                entry(log, chapter, student)["grade"].append("nbgrader could not write the feedback page")
+    log["last_grade"] = {"submissions": len(work), "seconds": round(elapsed, 1), "jobs": jobs}
+    save_log(course, log)
+    if not quiet:
+        print(f"graded {len(work)} notebooks in {elapsed:.0f} s with {jobs} job(s)")
+        print_report(course, chapters)
+    return log
+
+
+def _make_writable(folder):
+    for path in [folder, *Path(folder).rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)

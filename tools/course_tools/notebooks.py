@@ -1,0 +1,84 @@
+"""Reading the chapters' own code out of their notebooks, and building throwaway courses from them.
+
+The tests and the benchmarks both use this module (neither imports the other): a benchmark runs a chapter's
+solution cells so that what it measures is what learners read; the grading tests type the solutions into
+the student notebook and grade it.
+"""
+
+import linecache
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from course_tools import layout
+
+
+def grade_id(cell):
+    """A cell's nbgrader grade id, or ``None``."""
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def solution_sources(solution_path):
+    """Map each solution cell's grade_id to its code without the nbgrader markers (what a student types)."""
+    nb = nbformat.read(solution_path, as_version=4)
+    return {grade_id(cell): layout.solution_lines(cell.source) for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+def fill_release(release_path, answers):
+    """Return the student notebook with the given solution cells answered (grade_id -> source)."""
+    nb = nbformat.read(release_path, as_version=4)
+    for cell in nb.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb
+
+
+def cell_sources(chapter, cell_names, course=layout.ROOT):
+    """The sources of the named cells of ``solutions/<chapter>/<chapter>.ipynb``, in order, each named by its
+    nbgrader grade id or its notebook cell id.
+
+    Raises:
+        KeyError: a name matches no cell of the notebook.
+    """
+    nb = nbformat.read(layout.solution_notebook(chapter, course), as_version=4)
+    cells = {cell.get("id"): cell for cell in nb.cells}
+    cells.update({grade_id(cell): cell for cell in nb.cells})
+    cells.pop(None, None)
+    missing = [name for name in cell_names if name not in cells]
+    if missing:
+        raise KeyError(f"{chapter} has no cell with nbgrader grade id or cell id {missing[0]!r}")
+    return [cells[name].source for name in cell_names]
+
+
+def solution_namespace(chapter, cell_names, namespace):
+    """Execute the named cells of ``solutions/<chapter>/<chapter>.ipynb`` in ``namespace``.
+
+    Args:
+        chapter: chapter id, e.g. ``"01_linear_models"``.
+        cell_names: the cells to run, in order, each named by its nbgrader grade id (``"cnn_solution"``)
+            or by its notebook cell id (``"cnn-training-settings"``).
+        namespace: dict with the imports those cells expect (``np``, ``tf``, ``keras``); it is filled
+            with the names they define and returned.
+
+    Raises:
+        KeyError: a name matches no cell of the notebook.
+    """
+    for name, source in zip(cell_names, cell_sources(chapter, cell_names)):
+        filename = f"<{chapter}:{name}>"
+        # register the source so that tf.function's AutoGraph can read it, as in a notebook
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+def make_course(folder, root=layout.ROOT):
+    """Fill ``folder`` with a throwaway copy of the course as nbgrader sees it: solutions/ and the committed
+    nbgrader_config.py (which loads the grading guards from this package, so the copy grades exactly as
+    instructors do). Returns ``folder``."""
+    folder = Path(folder)
+    shutil.copytree(Path(root, layout.SOURCE), folder / layout.SOURCE,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(Path(root, "nbgrader_config.py"), folder)
+    return folder
