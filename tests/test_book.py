@@ -382,12 +382,9 @@ def test_every_figure_has_an_alt_text(book_site):
 
 def test_each_figure_of_a_cell_has_an_alt_text_of_its_own(book_site):
     """A cell that draws several figures gives each its own alt text (build_book.ALT_TEXTS_KEY), not one text
-    repeated for each. Expected to fail until the notebooks carry such lists; COURSE_BOOK_ALT_PER_FIGURE=1
-    makes the failure count."""
+    repeated for each."""
     shared = [f"{chapter} {cell_id}: {figures} figures share one alt text"
               for chapter, cell_id, figures, texts in _figure_cells(book_site) if figures > 1 and len(set(texts)) < figures]
-    if shared and os.environ.get("COURSE_BOOK_ALT_PER_FIGURE") != "1":
-        pytest.xfail("cells whose figures share one alt text:\n" + "\n".join(shared))
     assert not shared, "\n".join(shared)
 
 
