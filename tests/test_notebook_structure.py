@@ -1,6 +1,7 @@
 """Static checks of every solution notebook: the rules that keep nbgrader grading fair."""
 
 import ast
+import re
 
 import nbformat
 import pytest
@@ -83,3 +84,23 @@ def test_solutions_are_committed_without_outputs(chapter):
     nb = _notebook(chapter)
     assert all(not cell.get("outputs") and cell.get("execution_count") is None
                for cell in nb.cells if cell.cell_type == "code"), "clear outputs before committing solutions/"
+
+
+# Calls that draw a figure in the chapters (matplotlib, course_utils.plots and feature_maps, and the chapters'
+# own plotting helpers); the book build and its tests check the figures themselves, this catches a missing
+# alt text without building the book.
+DRAWING_CALL = re.compile(r"plt\.show\(\)|\bplots\.(show|plot)_\w+\(|\bplot_feature_maps\(|\btrain_and_plot\(|"
+                          r"\bplot_gradient_norms\(")
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_cells_that_draw_figures_carry_alt_texts(chapter):
+    missing = []
+    for cell in _notebook(chapter).cells:
+        if cell.cell_type != "code" or not DRAWING_CALL.search(cell.source):
+            continue
+        alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt") or cell.metadata.get("alt_texts")
+        if not alt:
+            missing.append(cell.get("id"))
+    assert not missing, (f"cells that draw without an alt text in their metadata (mystnb.image.alt or "
+                         f"alt_texts, see README, Accessibility): {missing}")
