@@ -166,11 +166,12 @@ def kill_tree(pid):
     """Kill the process ``pid`` and all its descendants, and wait for them (gone ones are skipped)."""
     import psutil
 
-    try:
-        parent = psutil.Process(pid)
-        processes = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
+    processes = []
+    for member in process_tree(pid):
+        try:
+            processes.append(psutil.Process(member))
+        except psutil.NoSuchProcess:
+            pass
     for process in processes:
         try:
             process.kill()
