@@ -77,6 +77,41 @@ def book_site_without_solutions(book_site, tmp_path_factory):
     return output / "_build"
 
 
+# --- Colab's environments (tests/colab_runtimes.py): shared by test_colab_runtimes.py and the round trip -----
+
+@pytest.fixture(scope="session")
+def colab_envs(request):
+    """Both environments, built (at the same time) if out of date; returns {name: the line that says which
+    Python built it}."""
+    import colab_runtimes as colab
+    from helpers import echo_for
+
+    echo = echo_for(request)
+    stamps = colab.build_all(echo=echo)
+    for name, stamp in stamps.items():
+        if not stamp["rebuilt"]:
+            echo(f"{colab.describe(colab.RUNTIMES[name], stamp)}; up to date")
+    return {name: colab.describe(colab.RUNTIMES[name], stamp) for name, stamp in stamps.items()}
+
+
+@pytest.fixture(scope="session")
+def cpu_env(colab_envs):
+    return colab_envs["cpu"]
+
+
+@pytest.fixture(scope="session")
+def tpu_env(colab_envs):
+    return colab_envs["tpu"]
+
+
+@pytest.fixture(scope="session")
+def colab_kernels(tmp_path_factory):
+    """A folder for JUPYTER_PATH with the kernel specs colab-cpu and colab-tpu."""
+    import colab_runtimes as colab
+
+    return colab.write_kernelspecs(tmp_path_factory.mktemp("colab-kernels"))
+
+
 def pytest_report_header(config):
     """Say which Python builds (or built) the Colab environments of tests/test_colab_runtimes.py."""
     import colab_runtimes

@@ -145,7 +145,7 @@ def _open(browser, server, path):
     response = page.goto(urljoin(base, path), wait_until="load")
     assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
     try:  # network idle is a courtesy wait: the page has loaded, and every check below waits for what it needs
-        page.wait_for_load_state("networkidle", timeout=30_000)
+        page.wait_for_load_state("networkidle", timeout=5_000)
     except PlaywrightTimeout:  # seen once in Chromium under load: no request pending, yet no idle event
         page.wait_for_timeout(2_000)
     return page, problems + [f"server: {failure}" for failure in failures]

@@ -4,17 +4,32 @@ Submissions: the solutions typed into the student notebook (full marks), the unt
 (zero, and the grader survives it), and a submission with exactly one wrong answer (loses exactly that
 exercise's points), described per chapter in tests/roundtrip/<chapter>.json. Then feedback is generated,
 and nbgrader's own validator is asked the same questions.
+
+Each chapter runs twice at full length, in two environments:
+
+* the solutions ("perfect") in a kernel with the package versions of Colab's CPU runtime (the
+  ``colab-cpu`` kernel of tests/colab_runtimes.py), where learners run the chapters: full marks there, and
+  no cell raising, is the check that each chapter works in Colab (nbval's criterion, on this run instead of
+  a separate nbval run);
+* the one-wrong-answer and blank submissions in the development environment, each kernel in the sandbox
+  of ``classroom grade`` (course_tools.sandbox), as an instructor grades: the wrong answer costs exactly
+  its points, so every other answer scores there too.
 """
 
 import json
 import os
+import time
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nbgrader.validator import Validator
 
-from helpers import ROOT, chapter_ids, fill_release, make_course, nbgrader, solution_sources
+import colab_runtimes as colab
+from helpers import (ROOT, assert_kernels_started, cell_errors, chapter_ids, echo_for, fill_release, make_course,
+                     nbgrader, solution_sources)
+
+CPU = colab.RUNTIMES["cpu"]
 
 CASES = ROOT / "tests" / "roundtrip"
 
@@ -28,7 +43,7 @@ def wrong_answer(chapter):
 
 
 @pytest.fixture(scope="module", params=chapter_ids())
-def graded(request, tmp_path_factory):
+def graded(request, tmp_path_factory, cpu_env, colab_kernels):
     chapter = request.param
     course = make_course(tmp_path_factory.mktemp(f"course-{chapter}"))
     result = nbgrader("generate_assignment", chapter, "--force", cwd=course)
@@ -47,14 +62,29 @@ def graded(request, tmp_path_factory):
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{chapter}.ipynb")
 
-    # each student's kernel in the sandbox of course_tools.sandbox, as `classroom grade` runs it:
+    # the solutions in Colab's CPU package versions (Execute.kernel_name also reaches the grading guards)
+    before, start = len(colab.kernel_launches(colab_kernels, CPU)), time.monotonic()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in colab.kernel_environ(colab_kernels, CPU).items():
+            patch.setenv(name, value)
+        in_colab = nbgrader("autograde", chapter, "--student=perfect", f"--Execute.kernel_name={CPU.kernel_name}",
+                            cwd=course)
+    echo_for(request)(f"nbgrader autograde {chapter} (the solutions) in the {CPU.kernel_name} kernel: "
+                      f"exit {in_colab.returncode} in {time.monotonic() - start:.0f} s")
+    assert in_colab.returncode == 0, f"{cpu_env}\n{in_colab.stdout[-5000:]}"
+    assert_kernels_started(CPU, colab_kernels, before, cpu_env, in_colab.stdout)
+
+    # the others with each kernel in the sandbox of course_tools.sandbox, as `classroom grade` runs it:
     # every chapter must run there (data and Python read-only, a private home, no network)
     sandbox = ["--Execute.kernel_manager_class=course_tools.sandbox.SandboxedKernelManager",
                f"--SandboxedKernelManager.hidden={course}"]
     if os.environ.get("COURSE_DATA_DIR"):
         sandbox.append(f"--SandboxedKernelManager.read_only={os.environ['COURSE_DATA_DIR']}")
-    autograde = nbgrader("autograde", chapter, *sandbox, cwd=course)
+    autograde = nbgrader("autograde", chapter, "--CourseDirectory.student_id_exclude=perfect", *sandbox,
+                         cwd=course)
     assert autograde.returncode == 0, autograde.stdout[-5000:]
+    for student in ("blank", "one_wrong"):
+        assert (course / "autograded" / student / chapter / f"{chapter}.ipynb").is_file(), autograde.stdout[-3000:]
     feedback = nbgrader("generate_feedback", chapter, cwd=course)
     assert feedback.returncode == 0, feedback.stdout[-5000:]
     return chapter, course
@@ -73,6 +103,13 @@ def test_solutions_score_full_marks(graded):
     score, max_score, grades = _submission(course, chapter, "perfect")
     assert max_score >= 4
     assert score == max_score, {name: g for name, g in grades.items() if g[0] != g[1]}
+
+
+def test_solutions_run_without_error_on_colab_cpu(graded, cpu_env):
+    """Every cell of the solutions ran without raising in the colab-cpu kernel (nbval --nbval-lax's criterion)."""
+    chapter, course = graded
+    problems = cell_errors(course / "autograded" / "perfect" / chapter / f"{chapter}.ipynb")
+    assert not problems, f"{cpu_env}\n" + "\n\n".join(problems)
 
 
 def test_untouched_student_version_scores_zero(graded):

@@ -99,7 +99,7 @@ def load(context, url):
     page = context.new_page()
     page.goto(url, wait_until="load")
     try:  # network idle is a courtesy wait; seen once in Chromium under load: no request pending, yet no event
-        page.wait_for_load_state("networkidle", timeout=30_000)
+        page.wait_for_load_state("networkidle", timeout=5_000)
     except PlaywrightTimeout:
         page.wait_for_timeout(2_000)
     wait_until_settled(page)
