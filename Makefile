@@ -20,7 +20,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml tools/pyproject.toml | cksum | cut -d' ' -f1)
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
-# The browser of the book's browser tests (tests/test_browser.py), from Debian's package chromium.
+# The browser of the book's browser tests (tests/test_browser.py, tests/test_accessibility.py), from Debian's package chromium.
 CHROMIUM := /usr/bin/chromium
 # The sandbox in which `classroom grade` runs each student's kernel, from Debian's package bubblewrap.
 BWRAP := /usr/bin/bwrap

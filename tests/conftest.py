@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+import site_browser
+
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
@@ -110,6 +112,66 @@ def colab_kernels(tmp_path_factory):
     from course_tools import colab
 
     return colab.write_kernelspecs(tmp_path_factory.mktemp("colab-kernels"))
+
+
+# --- the built book in a browser (tests/site_browser.py): shared by test_browser.py and test_accessibility.py --
+
+@pytest.fixture(scope="module")
+def server(book_site):
+    """(base URL, list of failed requests) of an HTTP server on localhost that serves the built site."""
+    httpd, served = site_browser.serve(book_site / "html")
+    yield served
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def edition_server(request):
+    """A function: edition name (a key of EDITIONS) -> (base URL, failed requests) of a server of that
+    edition's site, built and started on first use."""
+    started = {}
+
+    def get(edition):
+        if edition not in started:
+            site = request.getfixturevalue(site_browser.EDITIONS[edition])
+            started[edition] = site_browser.serve(site / "html")
+        return started[edition][1]
+
+    yield get
+    for httpd, _ in started.values():
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe-core's script (installed from the npm registry on first use)."""
+    return site_browser.audit_book.axe_script()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """A Playwright browser context on Debian's headless Chromium with a new, empty profile."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright's Python package is missing: `pip install playwright` (requirements.txt).")
+    if not site_browser.CHROMIUM.is_file():
+        pytest.fail(f"{site_browser.CHROMIUM} is missing: run `make test`, which installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(site_browser.CHROMIUM), headless=True,
+            args=site_browser.CHROMIUM_ARGS, viewport=site_browser.audit_book.VIEWPORT)
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots():
+    if site_browser.SCREENSHOTS.exists():
+        shutil.rmtree(site_browser.SCREENSHOTS)
+    site_browser.SCREENSHOTS.mkdir(parents=True)
+    return site_browser.SCREENSHOTS
 
 
 def pytest_report_header(config):
