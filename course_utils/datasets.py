@@ -32,7 +32,6 @@ NUM_CLASSES = 10
 QUICK_TRAIN_IMAGES = 2000
 QUICK_TEST_IMAGES = 500
 
-MNIST_CLASS_NAMES = [str(digit) for digit in range(10)]
 FASHION_MNIST_CLASS_NAMES = [
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",

@@ -26,10 +26,8 @@ import numpy as np
 from course_utils import config
 
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
-# Size and SHA-256 of flower_photos.tgz as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
-FLOWERS_SIZE = 228_813_984
+# SHA-256 of flower_photos.tgz (228,813,984 bytes) as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
 FLOWERS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
-FLOWERS_CLASS_NAMES = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
 FLOWERS_IMAGE_SIZE = 224  # what MobileNetV2 from TF Hub expects
 
 # The offline stand-in: five Fashion-MNIST classes written as JPEG files. The other five classes are left for
