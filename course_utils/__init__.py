@@ -11,6 +11,7 @@ Modules, named by what they do:
 * ``course_utils.feature_maps``: kernels, feature maps and pooling drawn for chapter 3
 * ``course_utils.image_folders``: JPEG class folders and ``path,label`` CSV files (flowers online,
   Fashion-MNIST JPEGs offline) for chapter 4
+* ``course_utils.offline_jpegs``: chapter 4's offline stand-in, real Fashion-MNIST images written as JPEG files
 * ``course_utils.hub``: TF Hub feature-vector modules as Keras 3 layers, and the course's own offline module
 * ``course_utils.distribute``: pick the tf.distribute strategy (TPU, GPUs or default) for chapter 5
 * ``course_utils.gradients``: gradient norms per layer on the TensorFlow and JAX backends (chapter 5)

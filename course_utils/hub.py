@@ -31,11 +31,11 @@ import numpy as np
 
 from course_utils import config
 from course_utils.datasets import FASHION_MNIST_CLASS_NAMES
-from course_utils.image_folders import OFFLINE_CLASSES
+from course_utils.offline_jpegs import OFFLINE_CLASSES
 
 MOBILENET_V2_HANDLE = "https://tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4"
 # Fashion-MNIST classes the offline extractor learns from: the five that are not the offline data set of
-# course_utils.image_folders (OFFLINE_CLASSES), so that source and target share no class.
+# course_utils.offline_jpegs (OFFLINE_CLASSES), so that source and target share no class.
 SOURCE_CLASSES = {label: name for label, name in enumerate(FASHION_MNIST_CLASS_NAMES) if label not in OFFLINE_CLASSES}
 
 
