@@ -6,8 +6,8 @@ Modules, named by what they do:
 * ``course_utils.pipelines``: the tf.data input pipeline taught in chapter 1
 * ``course_utils.plots``: image grids, training curves, weight images, confusion matrices
 * ``course_utils.evaluation``: confusion matrix and misclassified examples in NumPy
-* ``course_utils.models``: describe a Keras model's layers as plain data
-* ``course_utils.toy_data``: the 2-D spiral data set of chapter 2 and decision-boundary plots
+* ``course_utils.layer_facts``: describe a Keras model's layers as plain data
+* ``course_utils.spirals``: the 2-D spiral data set of chapter 2 and decision-boundary plots
 * ``course_utils.feature_maps``: kernels, feature maps and pooling drawn for chapter 3
 * ``course_utils.image_folders``: JPEG class folders and ``path,label`` CSV files (flowers online,
   Fashion-MNIST JPEGs offline) for chapter 4
