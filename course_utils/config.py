@@ -12,6 +12,9 @@ from pathlib import Path
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
 QUICK_ENV = "COURSE_QUICK"
+# The command that stages data into a folder for COURSE_DATA_DIR (``make data`` runs it): a command of the
+# maintainers' package course_tools (tools/ in the course's repository), named by every loader's error.
+STAGE_COMMAND = "course-data stage"
 # Where the course keeps what it downloads or builds for itself beside Keras's own cache (flowers, the
 # offline feature extractor); each function that uses it takes a ``cache_dir`` argument to override it.
 CACHE_DIR = Path.home() / ".keras" / "course_utils"
@@ -67,6 +70,6 @@ def data_dir(environ=None):
     if not path.is_dir():
         raise FileNotFoundError(
             f"{DATA_DIR_ENV} is set to {value!r}, but {path} is not a folder. Create it with "
-            f"`python -m course_utils stage-data {path}` or unset {DATA_DIR_ENV} to download through Keras."
+            f"`{STAGE_COMMAND} {path}` (`make data` in the course's repository) or unset {DATA_DIR_ENV} to download through Keras."
         )
     return path

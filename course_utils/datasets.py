@@ -9,7 +9,7 @@ Where the data comes from:
 1. If the environment variable ``COURSE_DATA_DIR`` is set, from the staged folder
    ``$COURSE_DATA_DIR/<name>/`` (``mnist`` or ``fashion-mnist``), which holds either a Keras-style
    ``.npz`` file or the four idx files of the original distribution.
-   ``course_utils.staging.stage_data`` (``python -m course_utils stage-data``) fills it.
+   ``course-data stage`` (``course_tools.staging``, ``make data``) fills it.
 2. Otherwise through ``tf.keras.datasets``, which downloads the files once and caches them.
 3. If neither works, the loader raises an error that says how to fix it.
 
@@ -32,7 +32,6 @@ NUM_CLASSES = 10
 QUICK_TRAIN_IMAGES = 2000
 QUICK_TEST_IMAGES = 500
 
-MNIST_CLASS_NAMES = [str(digit) for digit in range(10)]
 FASHION_MNIST_CLASS_NAMES = [
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -109,7 +108,7 @@ def _download_with_keras(name):
         raise ConnectionError(
             f"Could not download {_PRETTY_NAMES[name]} through tf.keras.datasets: {error}\n"
             f"Without a network, stage the data once and point the course at it:\n"
-            f"    python -m course_utils stage-data ~/course-data\n"
+            f"    {config.STAGE_COMMAND} ~/course-data\n"
             f"    export {config.DATA_DIR_ENV}=~/course-data\n"
             f"(see the README's 'Offline' section)."
         ) from error
@@ -128,7 +127,7 @@ def read_staged_folder(folder):
         ValueError: a file is corrupt or holds arrays of the wrong shape.
     """
     folder = Path(folder)
-    fix = (f"Stage it with `python -m course_utils stage-data {folder.parent}` "
+    fix = (f"Stage it with `{config.STAGE_COMMAND} {folder.parent}` "
            f"or unset {config.DATA_DIR_ENV} to download through Keras.")
     if not folder.is_dir():
         raise FileNotFoundError(f"No staged data set at {folder}: the folder does not exist. {fix}")

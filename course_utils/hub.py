@@ -30,12 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from course_utils import config
+from course_utils.datasets import FASHION_MNIST_CLASS_NAMES
+from course_utils.offline_jpegs import OFFLINE_CLASSES
 
 MOBILENET_V2_HANDLE = "https://tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4"
-# Fashion-MNIST classes the offline extractor learns from. The other five are the offline data set of
-# course_utils.image_folders (OFFLINE_CLASSES), so source and target share no class.
-SOURCE_CLASSES = {0: "T-shirt/top", 1: "Trouser", 4: "Coat", 5: "Sandal", 8: "Bag"}
-DEFAULT_CACHE_DIR = Path.home() / ".keras" / "course_utils"
+# Fashion-MNIST classes the offline extractor learns from: the five that are not the offline data set of
+# course_utils.offline_jpegs (OFFLINE_CLASSES), so that source and target share no class.
+SOURCE_CLASSES = {label: name for label, name in enumerate(FASHION_MNIST_CLASS_NAMES) if label not in OFFLINE_CLASSES}
 
 
 def resolve_handle(handle):
@@ -203,7 +204,7 @@ def course_feature_extractor(cache_dir=None, image_size=32, features=64, max_ima
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(quick=False)
     keep = np.flatnonzero(np.isin(y_train, list(SOURCE_CLASSES)))[: int(max_images)]
     keep_test = np.isin(y_test, list(SOURCE_CLASSES))
-    cache_dir = Path(cache_dir) if cache_dir else DEFAULT_CACHE_DIR
+    cache_dir = Path(cache_dir) if cache_dir else config.CACHE_DIR
     folder = cache_dir / f"fashion-mnist-features-{image_size}px-{len(keep)}"
     about = f"{len(keep):,} Fashion-MNIST training images of {', '.join(SOURCE_CLASSES.values())}"
     if (folder / "saved_model.pb").is_file():

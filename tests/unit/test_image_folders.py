@@ -1,12 +1,13 @@
-"""course_utils.image_folders on real images: Fashion-MNIST written as JPEG files."""
+"""course_utils.image_folders and course_utils.offline_jpegs on real images: Fashion-MNIST written as JPEG files."""
 
 import hashlib
+import tarfile
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import datasets, image_folders
+from course_utils import datasets, image_folders, offline_jpegs
 
 
 @pytest.fixture(scope="module")
@@ -23,24 +24,42 @@ def class_folders(tmp_path, fashion_test):
     root = tmp_path / "photos"
     for label, name in ((0, "tshirt"), (5, "sandal"), (8, "bag")):
         indices = np.flatnonzero(labels == label)[:10]
-        image_folders.write_jpegs(images[indices], [f"{i:05d}" for i in indices], root / name)
+        offline_jpegs.write_jpegs(images[indices], [f"{i:05d}" for i in indices], root / name)
     (root / "tshirt" / "README.txt").write_text("not an image")
     return root
 
 
-# --- hashes ---
+# --- the flowers archive (keras.utils.get_file, from a local file:// URL) ---
 
-def test_sha256_of_matches_hashlib(fashion_dir):
-    path = fashion_dir / "t10k-labels-idx1-ubyte.gz"
-    assert image_folders.sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+@pytest.fixture()
+def flowers_archive(tmp_path, fashion_test):
+    """A small flower_photos.tgz of the real archive's layout (flower_photos/<class>/<image>.jpg) and its SHA-256."""
+    images, _ = fashion_test
+    photos = tmp_path / "made" / "flower_photos"
+    for name, start in (("daisy", 0), ("tulips", 3)):
+        offline_jpegs.write_jpegs(images[start:start + 3], ["a", "b", "c"], photos / name)
+    archive = tmp_path / "served" / "flower_photos.tgz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(photos, arcname="flower_photos")
+    return archive, hashlib.sha256(archive.read_bytes()).hexdigest()
 
 
-def test_verify_sha256_accepts_the_right_digest_and_rejects_another(fashion_dir):
-    path = fashion_dir / "t10k-labels-idx1-ubyte.gz"
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert image_folders.verify_sha256(path, digest.upper()) == path
-    with pytest.raises(ValueError, match="Delete it"):
-        image_folders.verify_sha256(path, image_folders.FLOWERS_SHA256)
+def test_download_flowers_checks_the_archive_and_unpacks_it(tmp_path, flowers_archive, monkeypatch):
+    archive, digest = flowers_archive
+    monkeypatch.setattr(image_folders, "FLOWERS_URL", archive.as_uri())
+    monkeypatch.setattr(image_folders, "FLOWERS_SHA256", digest)
+    root = image_folders.download_flowers(cache_dir=tmp_path / "keras")
+    assert root.name == "flower_photos"
+    assert sorted(p.name for p in root.iterdir()) == ["daisy", "tulips"]
+    assert len(image_folders.list_images(root)[0]) == 6
+
+
+def test_download_flowers_rejects_an_archive_with_another_sha256(tmp_path, flowers_archive, monkeypatch):
+    archive, _ = flowers_archive
+    monkeypatch.setattr(image_folders, "FLOWERS_URL", archive.as_uri())
+    with pytest.raises(ValueError, match="hash"):
+        image_folders.download_flowers(cache_dir=tmp_path / "keras")
 
 
 def test_flowers_checksum_is_a_sha256_digest():
@@ -57,7 +76,7 @@ def test_download_flowers_without_network_names_the_offline_fix(tmp_path, monkey
 
 def test_write_jpegs_keeps_the_real_pixels(tmp_path, fashion_test):
     images, _ = fashion_test
-    paths = image_folders.write_jpegs(images[:5], ["a", "b", "c", "d", "e"], tmp_path)
+    paths = offline_jpegs.write_jpegs(images[:5], ["a", "b", "c", "d", "e"], tmp_path)
     assert [p.name for p in paths] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
     for path, original in zip(paths, images[:5]):
         decoded = np.asarray(Image.open(path))
@@ -68,9 +87,9 @@ def test_write_jpegs_keeps_the_real_pixels(tmp_path, fashion_test):
 def test_write_jpegs_rejects_bad_input(tmp_path, fashion_test):
     images, _ = fashion_test
     with pytest.raises(ValueError, match="uint8"):
-        image_folders.write_jpegs(images[:2].astype(float), ["a", "b"], tmp_path)
+        offline_jpegs.write_jpegs(images[:2].astype(float), ["a", "b"], tmp_path)
     with pytest.raises(ValueError, match="names"):
-        image_folders.write_jpegs(images[:2], ["a"], tmp_path)
+        offline_jpegs.write_jpegs(images[:2], ["a"], tmp_path)
 
 
 def test_list_images_finds_class_folders_and_ignores_other_files(class_folders):
@@ -135,7 +154,7 @@ def test_take_per_class_and_interleave():
     assert image_folders.take_per_class(rows, 2) == [("1", "a"), ("2", "a"), ("3", "b"), ("5", "b")]
     with pytest.raises(ValueError, match="at least 1"):
         image_folders.take_per_class(rows, 0)
-    assert image_folders.interleave([[1, 2, 3], [10], [20, 21]]) == [1, 10, 20, 2, 21, 3]
+    assert offline_jpegs.interleave([[1, 2, 3], [10], [20, 21]]) == [1, 10, 20, 2, 21, 3]
 
 
 # --- the offline data set ---
@@ -145,19 +164,19 @@ def test_fashion_mnist_jpegs_writes_balanced_interleaved_csvs(tmp_path, fashion_
     train = (images[:5000], labels[:5000])
     test = (images[5000:], labels[5000:])
     folder = tmp_path / "offline"
-    train_csv, eval_csv, class_names = image_folders.fashion_mnist_jpegs(
+    train_csv, eval_csv, class_names = offline_jpegs.fashion_mnist_jpegs(
         folder, train=train, test=test, train_per_class=7, eval_per_class=3)
-    assert class_names == list(image_folders.OFFLINE_CLASSES.values())
+    assert class_names == list(offline_jpegs.OFFLINE_CLASSES.values())
     rows = image_folders.read_csv(train_csv)
     assert len(rows) == 35 and [label for _, label in rows[:5]] == class_names, "rows alternate between classes"
     assert len(image_folders.read_csv(eval_csv)) == 15
     path, label = rows[0]
     index = int(path.rsplit("/", 1)[1][:-4])
-    assert labels[index] == next(k for k, v in image_folders.OFFLINE_CLASSES.items() if v == label)
+    assert labels[index] == next(k for k, v in offline_jpegs.OFFLINE_CLASSES.items() if v == label)
     assert np.abs(np.asarray(Image.open(path)).astype(int) - images[index]).mean() < 8
     # a finished folder is reused as it is
     (folder / "marker").write_text("kept")
-    image_folders.fashion_mnist_jpegs(folder, train=train, test=test, train_per_class=1, eval_per_class=1)
+    offline_jpegs.fashion_mnist_jpegs(folder, train=train, test=test, train_per_class=1, eval_per_class=1)
     assert (folder / "marker").is_file() and len(image_folders.read_csv(train_csv)) == 35
 
 
@@ -165,8 +184,8 @@ def test_load_image_csvs_offline_uses_fashion_mnist(staged_dir, tmp_path, monkey
     monkeypatch.setenv("COURSE_DATA_DIR", str(staged_dir))
     monkeypatch.setenv("COURSE_QUICK", "1")
     data = image_folders.load_image_csvs(cache_dir=tmp_path)
-    assert data.name == "fashion-mnist-jpeg" and data.image_size == image_folders.OFFLINE_IMAGE_SIZE
-    assert data.class_names == list(image_folders.OFFLINE_CLASSES.values())
+    assert data.name == "fashion-mnist-jpeg" and data.image_size == offline_jpegs.OFFLINE_IMAGE_SIZE
+    assert data.class_names == list(offline_jpegs.OFFLINE_CLASSES.values())
     assert "real Fashion-MNIST" in capsys.readouterr().out
     assert len(image_folders.read_csv(data.train_csv)) > 500
 
@@ -184,5 +203,5 @@ def test_load_image_csvs_prefers_a_staged_flowers_folder(class_folders, tmp_path
 
 def test_load_image_csvs_explains_an_empty_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="stage-data"):
+    with pytest.raises(FileNotFoundError, match="course-data stage"):
         image_folders.load_image_csvs(cache_dir=tmp_path / "cache")

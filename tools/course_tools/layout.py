@@ -29,6 +29,8 @@ GRADEBOOK = "gradebook.db"
 DATA = "data"
 BOOK_CONFIG = "_config.yml"
 BOOK_TOC = "_toc.yml"
+# The maintainers' setting of the book build (course-book): 0 builds the edition without solutions.
+BOOK_SOLUTIONS_ENV = "COURSE_BOOK_SOLUTIONS"
 
 # nbgrader's markers inside cells, and the ones this course's grader writes (course_tools.guards).
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")

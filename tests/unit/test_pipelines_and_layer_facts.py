@@ -6,7 +6,7 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
-from course_utils.models import describe_layers  # noqa: E402
+from course_utils.layer_facts import describe_layers  # noqa: E402
 from course_utils.pipelines import describe_pipeline, make_dataset, scale_images  # noqa: E402
 
 

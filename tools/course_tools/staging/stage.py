@@ -1,6 +1,6 @@
 """Stage real MNIST and Fashion-MNIST once into a folder that ``COURSE_DATA_DIR`` points at.
 
-Run it as ``python -m course_utils stage-data DEST`` (see the README's "Offline" section). Sources, first
+Run it as ``course-data stage DEST`` (``make data``) (see the README's "Offline" section). Sources, first
 found first used:
 
 * ``fashion-mnist/``: the idx files of Debian's package ``dataset-fashion-mnist``, or Keras's cache.
@@ -23,11 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils import mnist_dir
 from course_utils.datasets import (
     IDX_FILES, SOURCE_NOTE, IMAGE_SHAPE, NUM_CLASSES, find_idx, read_npz, read_source_note,
     check_arrays, read_staged_folder,
 )
+
+from course_tools.staging import mnist_dir
 
 # Where the Debian package ``dataset-fashion-mnist`` installs the original idx files.
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")

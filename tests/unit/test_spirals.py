@@ -1,4 +1,4 @@
-"""course_utils.toy_data: the spiral data set and the decision-region plot."""
+"""course_utils.spirals: the spiral data set and the decision-region plot."""
 
 import matplotlib
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from course_utils import toy_data  # noqa: E402
+from course_utils import spirals  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +17,7 @@ def close_figures():
 
 
 def test_make_spiral_shapes_types_and_balance():
-    points, labels = toy_data.make_spiral(n_per_class=50, classes=3, seed=1)
+    points, labels = spirals.make_spiral(n_per_class=50, classes=3, seed=1)
     assert points.shape == (150, 2) and points.dtype == np.float32
     assert labels.shape == (150,) and labels.dtype == np.int64
     assert np.bincount(labels).tolist() == [50, 50, 50]
@@ -25,16 +25,16 @@ def test_make_spiral_shapes_types_and_balance():
 
 
 def test_make_spiral_is_deterministic_per_seed_and_shuffled():
-    first = toy_data.make_spiral(n_per_class=40, seed=5)
-    again = toy_data.make_spiral(n_per_class=40, seed=5)
-    other = toy_data.make_spiral(n_per_class=40, seed=6)
+    first = spirals.make_spiral(n_per_class=40, seed=5)
+    again = spirals.make_spiral(n_per_class=40, seed=5)
+    other = spirals.make_spiral(n_per_class=40, seed=6)
     assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
     assert not np.array_equal(first[0], other[0])
     assert 0 < np.count_nonzero(np.diff(first[1])), "the classes are interleaved, not in two blocks"
 
 
 def test_make_spiral_without_noise_lies_on_the_arms():
-    points, labels = toy_data.make_spiral(n_per_class=30, classes=2, turns=1.0, noise=0.0)
+    points, labels = spirals.make_spiral(n_per_class=30, classes=2, turns=1.0, noise=0.0)
     radius = np.hypot(points[:, 0], points[:, 1])
     angle = np.arctan2(points[:, 1], points[:, 0])
     expected = 2 * np.pi * (1.0 * radius + labels / 2)
@@ -45,7 +45,7 @@ def test_make_spiral_without_noise_lies_on_the_arms():
 
 def test_the_two_arm_spiral_is_not_linearly_separable():
     """Least squares on the raw coordinates (the best a straight line can do, roughly) stays near chance."""
-    points, labels = toy_data.make_spiral(n_per_class=300)
+    points, labels = spirals.make_spiral(n_per_class=300)
     design = np.hstack([points, np.ones((len(points), 1))])
     weights, *_ = np.linalg.lstsq(design, labels * 2.0 - 1.0, rcond=None)
     accuracy = np.mean((design @ weights > 0) == (labels == 1))
@@ -61,7 +61,7 @@ def test_the_two_arm_spiral_is_not_linearly_separable():
 ])
 def test_make_spiral_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        toy_data.make_spiral(**kwargs)
+        spirals.make_spiral(**kwargs)
 
 
 def test_decision_grid_accepts_every_output_form():
@@ -76,7 +76,7 @@ def test_decision_grid_accepts_every_output_form():
         return np.stack([-grid[:, 0], grid[:, 0]], axis=1)
 
     for model in (labels_out, probability_out, scores_out):
-        xx, yy, classes = toy_data.decision_grid(model, points, resolution=11, margin=0.0)
+        xx, yy, classes = spirals.decision_grid(model, points, resolution=11, margin=0.0)
         assert xx.shape == yy.shape == classes.shape == (11, 11)
         assert xx.min() == -1.0 and yy.max() == 1.0
         assert np.array_equal(classes, (xx > 0).astype(np.int64)), model.__name__
@@ -84,18 +84,18 @@ def test_decision_grid_accepts_every_output_form():
 
 def test_decision_grid_rejects_bad_input():
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
-        toy_data.decision_grid(lambda g: g[:, 0] > 0, np.zeros((5, 3)))
+        spirals.decision_grid(lambda g: g[:, 0] > 0, np.zeros((5, 3)))
     with pytest.raises(ValueError, match="resolution"):
-        toy_data.decision_grid(lambda g: g[:, 0] > 0, np.zeros((5, 2)), resolution=1)
+        spirals.decision_grid(lambda g: g[:, 0] > 0, np.zeros((5, 2)), resolution=1)
     with pytest.raises(ValueError, match="returned shape"):
-        toy_data.decision_grid(lambda g: np.zeros(3), np.zeros((5, 2)), resolution=4)
+        spirals.decision_grid(lambda g: np.zeros(3), np.zeros((5, 2)), resolution=4)
     with pytest.raises(ValueError, match="Keras model or a function"):
-        toy_data.decision_grid("not a model", np.zeros((5, 2)))
+        spirals.decision_grid("not a model", np.zeros((5, 2)))
 
 
 def test_plot_decision_boundary_reports_the_accuracy_and_draws_every_class():
-    points, labels = toy_data.make_spiral(n_per_class=100, seed=2)
-    fig = toy_data.plot_decision_boundary(lambda g: (g[:, 0] > 0).astype(int), points, labels,
+    points, labels = spirals.make_spiral(n_per_class=100, seed=2)
+    fig = spirals.plot_decision_boundary(lambda g: (g[:, 0] > 0).astype(int), points, labels,
                                           title="a vertical line", resolution=50)
     ax = fig.axes[0]
     expected = np.mean((points[:, 0] > 0).astype(int) == labels)
@@ -105,9 +105,9 @@ def test_plot_decision_boundary_reports_the_accuracy_and_draws_every_class():
 
 
 def test_plot_decision_boundary_draws_into_given_axes():
-    points, labels = toy_data.make_spiral(n_per_class=20)
+    points, labels = spirals.make_spiral(n_per_class=20)
     fig, (left, right) = plt.subplots(1, 2)
-    returned = toy_data.plot_decision_boundary(lambda g: np.zeros(len(g), int), points, labels, ax=right,
+    returned = spirals.plot_decision_boundary(lambda g: np.zeros(len(g), int), points, labels, ax=right,
                                                resolution=10)
     assert returned is fig
     assert right.get_title() == "accuracy 50%" and not left.collections
@@ -115,16 +115,16 @@ def test_plot_decision_boundary_draws_into_given_axes():
 
 def test_plot_decision_boundary_with_a_keras_model():
     keras = pytest.importorskip("keras")
-    points, labels = toy_data.make_spiral(n_per_class=20)
+    points, labels = spirals.make_spiral(n_per_class=20)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2), keras.layers.Softmax()])
-    xx, yy, classes = toy_data.decision_grid(model, points, resolution=20)
+    xx, yy, classes = spirals.decision_grid(model, points, resolution=20)
     assert classes.shape == (20, 20) and set(np.unique(classes)) <= {0, 1}
-    toy_data.plot_decision_boundary(model, points, labels, resolution=20)
+    spirals.plot_decision_boundary(model, points, labels, resolution=20)
 
 
 def test_plot_decision_boundary_rejects_bad_labels():
-    points, labels = toy_data.make_spiral(n_per_class=10)
+    points, labels = spirals.make_spiral(n_per_class=10)
     with pytest.raises(ValueError, match="labels should have shape"):
-        toy_data.plot_decision_boundary(lambda g: g[:, 0] > 0, points, labels[:5])
+        spirals.plot_decision_boundary(lambda g: g[:, 0] > 0, points, labels[:5])
     with pytest.raises(ValueError, match="integers from 0 to 9"):
-        toy_data.plot_decision_boundary(lambda g: g[:, 0] > 0, points, labels + 0.5)
+        spirals.plot_decision_boundary(lambda g: g[:, 0] > 0, points, labels + 0.5)

@@ -1,0 +1,79 @@
+"""Build the HTML book into <output>/_build/html (default: the repository's own _build/html).
+
+    course-book [--output DIR] [--all] [--no-solutions] [--execution-cache DIR]
+
+Steps:
+1. Write the book's source tree into <output>/_build/book-source: the pages listed in _toc.yml, where
+   each chapter page ``chapters/<id>/<id>.ipynb`` is made from ``solutions/<id>/<id>.ipynb`` with the
+   hidden tests removed (nbgrader's own ClearHiddenTests) and the solution markers dropped. The page
+   keeps the student notebook's path, so the book's "Open in Colab" button opens the student version.
+   Files are only rewritten when their content changed, so that a rebuild with nothing changed reads
+   nothing again.
+2. Install MathJax 3 from the npm registry (once, into _build/npm) and serve it from the book's own
+   ``_static/mathjax`` (copied to <source>/_vendor/mathjax): the pages typeset their equations without reaching a CDN.
+3. Run ``jupyter-book build`` on it with warnings as errors. Notebooks are executed by a real kernel;
+   Jupyter Book's cache (<output>/_build/.jupyter_cache) skips chapters whose code did not change.
+
+Solutions: ``COURSE_BOOK_SOLUTIONS=0`` (or ``--no-solutions``) builds an edition without them. The
+notebooks still run in full (so plots and results stay on the page, from the same execution cache), but
+each exercise cell shows what the learner's notebook shows (``# YOUR CODE HERE``) with a note instead of
+the solution and its output, and the notebook offered for download is the student notebook from chapters/.
+"""
+
+import argparse
+import os
+import subprocess
+from pathlib import Path
+
+from course_tools.book.source import write_source
+from course_tools.layout import BIN, BOOK_SOLUTIONS_ENV, DATA_DIR_ENV, ROOT, env_flag, use_staged_data
+
+SOLUTIONS_SETTING = BOOK_SOLUTIONS_ENV
+
+
+def solutions_wanted(value=None):
+    """Read the solutions setting: ``value`` or else $COURSE_BOOK_SOLUTIONS (unset or empty: with solutions).
+
+    Returns True for "1"/"true"/"yes"/"on", False for "0"/"false"/"no"/"off" (any case); raises ValueError
+    for anything else, so that a typo cannot publish the solutions by accident (``layout.env_flag``).
+    """
+    environ = None if value is None else {SOLUTIONS_SETTING: str(value)}
+    return env_flag(SOLUTIONS_SETTING, True, environ)
+
+
+def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None):
+    """Write the source tree and run jupyter-book; return its exit code.
+
+    ``solutions`` None reads $COURSE_BOOK_SOLUTIONS; ``execution_cache`` None keeps Jupyter Book's default
+    (<output>/_build/.jupyter_cache)."""
+    output = Path(output).resolve()
+    solutions = solutions_wanted() if solutions is None else bool(solutions)
+    source_dir = output / "_build" / "book-source"
+    pages = write_source(source_dir, solutions=solutions, execution_cache=execution_cache)
+    print(f"book source: {len(pages)} pages in {source_dir} ({'with' if solutions else 'without'} solutions)")
+    command = [str(BIN / "jupyter-book"), "build", str(source_dir), "--path-output", str(output),
+               "-W", "--keep-going", *extra_args]
+    print(" ".join(command), flush=True)
+    # A non-interactive MPLBACKEND (set by some test runners) would stop the kernel's inline figures.
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    if DATA_DIR_ENV not in env and use_staged_data(env):  # what `make data` staged
+        print(f"{DATA_DIR_ENV} is unset: the chapters read the data staged in {env[DATA_DIR_ENV]}")
+    return subprocess.call(command, env=env)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="course-book", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output", default=str(ROOT), help="folder that receives _build/ (default: the repo)")
+    parser.add_argument("--all", action="store_true", help="rebuild every page (jupyter-book --all)")
+    parser.add_argument("--no-solutions", action="store_true",
+                        help=f"leave the solutions out (same as {SOLUTIONS_SETTING}=0)")
+    parser.add_argument("--execution-cache", default=None,
+                        help="folder of Jupyter Book's execution cache (default: <output>/_build/.jupyter_cache)")
+    args = parser.parse_args(argv)
+    solutions = False if args.no_solutions else solutions_wanted()
+    code = build(args.output, ["--all"] if args.all else [], solutions=solutions,
+                 execution_cache=args.execution_cache)
+    if code == 0:
+        print(f"\nThe book is ready: open {Path(args.output).resolve() / '_build' / 'html' / 'index.html'}")
+    return code
+
