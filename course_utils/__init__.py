@@ -8,7 +8,8 @@ Modules, named by what they do:
 * ``course_utils.evaluation``: confusion matrix and misclassified examples in NumPy
 * ``course_utils.layer_facts``: describe a Keras model's layers as plain data
 * ``course_utils.spirals``: the 2-D spiral data set of chapter 2 and decision-boundary plots
-* ``course_utils.feature_maps``: kernels, feature maps and pooling drawn for chapter 3
+* ``course_utils.feature_maps``: kernels and feature maps drawn for chapter 3
+* ``course_utils.window_diagrams``: one convolution or pooling step drawn with its numbers (chapter 3)
 * ``course_utils.image_folders``: JPEG class folders and ``path,label`` CSV files (flowers online,
   Fashion-MNIST JPEGs offline) for chapter 4
 * ``course_utils.offline_jpegs``: chapter 4's offline stand-in, real Fashion-MNIST images written as JPEG files

@@ -43,3 +43,21 @@ def test_nbgrader_config_stops_with_the_fix_when_the_guards_are_missing(monkeypa
     monkeypatch.setitem(sys.modules, "course_tools", None)  # as if the package were not installed
     with pytest.raises(SystemExit, match=r"pip install -e tools"):
         runpy.run_path(str(layout.ROOT / "nbgrader_config.py"), init_globals={"get_config": lambda: None})
+
+
+MAX_MODULE_LINES = 300
+
+
+def test_every_python_module_reads_in_one_sitting():
+    """No Python file the repository tracks is longer than about 300 lines (CONTRIBUTING.md's rule of the house):
+    split a module by job before it grows past that."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=layout.ROOT, stdout=subprocess.PIPE, text=True,
+                             check=True).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    lengths = {path: len((layout.ROOT / path).read_text(encoding="utf-8").splitlines()) for path in tracked
+               if (layout.ROOT / path).is_file()}
+    long = {path: n for path, n in sorted(lengths.items()) if n > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by job): {long}"

@@ -1,25 +1,13 @@
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
 
-import course_utils  # noqa: E402
-from course_utils import feature_maps  # noqa: E402
+import course_utils
+from course_utils import feature_maps
 
 HORIZONTAL = np.array([[-1, -1, -1], [0, 0, 0], [1, 1, 1]])
 VERTICAL = HORIZONTAL.T
-SLIDE_IMAGE = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]])
 X_KERNEL = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])
-SLIDE_MAP = np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]])
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +18,6 @@ def digit(staged_dir):
 
 def _texts(ax):
     return [text.get_text() for text in ax.texts]
-
-
-def _frames(ax):
-    return [patch for patch in ax.patches if isinstance(patch, Rectangle)]
 
 
 # --- layouts ---
@@ -142,38 +126,3 @@ def test_plot_feature_maps_splits_a_layer_output_into_channels():
 def test_plot_feature_maps_rejects_bad_input(maps, message):
     with pytest.raises(ValueError, match=message):
         feature_maps.plot_feature_maps(maps)
-
-
-# --- one step with numbers ---
-
-def test_plot_convolution_frames_the_patch_and_its_value():
-    fig = feature_maps.plot_convolution(SLIDE_IMAGE, X_KERNEL, SLIDE_MAP, position=(1, 2))
-    image_ax, kernel_ax, map_ax = fig.axes
-    assert [ax.get_title() for ax in fig.axes] == ["image", "kernel", "feature map"]
-    assert _texts(map_ax) == [str(v) for v in SLIDE_MAP.ravel()]
-    (patch,) = _frames(image_ax)
-    assert patch.get_xy() == (1.5, 0.5) and (patch.get_width(), patch.get_height()) == (3, 3)
-    (cell,) = _frames(map_ax)
-    assert cell.get_xy() == (1.5, 0.5)
-
-
-def test_plot_pooling_uses_the_stride_to_find_the_window():
-    image = np.arange(16).reshape(4, 4)
-    pooled = np.array([[5, 7], [13, 15]])
-    fig = feature_maps.plot_pooling(image, pooled, size=2, stride=2, position=(1, 1))
-    assert len(fig.axes) == 2
-    (window,) = _frames(fig.axes[0])
-    assert window.get_xy() == (1.5, 1.5) and window.get_width() == 2
-
-
-@pytest.mark.parametrize("position, message", [((3, 0), "outside the output"), ((0, -1), "outside the output")])
-def test_plot_convolution_rejects_positions_outside_the_map(position, message):
-    with pytest.raises(ValueError, match=message):
-        feature_maps.plot_convolution(SLIDE_IMAGE, X_KERNEL, SLIDE_MAP, position=position)
-
-
-def test_plot_convolution_rejects_a_window_outside_the_image():
-    with pytest.raises(ValueError, match="leaves the image"):
-        feature_maps.plot_convolution(SLIDE_IMAGE, X_KERNEL, SLIDE_MAP, position=(2, 2), stride=2)
-    with pytest.raises(ValueError, match="kernel should be a non-empty 2-D array"):
-        feature_maps.plot_convolution(SLIDE_IMAGE, np.zeros(3), SLIDE_MAP)

@@ -1,19 +1,10 @@
 """course_utils.spirals: the spiral data set and the decision-region plot."""
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from course_utils import spirals  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from course_utils import spirals
 
 
 def test_make_spiral_shapes_types_and_balance():

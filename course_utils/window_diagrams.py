@@ -1,0 +1,96 @@
+"""One step of a convolution or a pooling drawn with its numbers, for chapter 3: the input with the window
+framed, the kernel (for a convolution) and the output with the value that window produced framed.
+
+Each function draws a new figure and returns it; call ``plt.show()`` after it in a notebook. No function
+imports TensorFlow.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from course_utils.feature_maps import HIGHLIGHT_COLOR, _annotate
+
+def _check_2d(name, array):
+    array = np.asarray(array)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{name} should be a non-empty 2-D array, got shape {array.shape}.")
+    return array
+
+
+def _window_panels(image, middle, output, middle_title, window, stride, position, titles, fmt):
+    image, output = _check_2d("image", image), _check_2d("output", output)
+    row, col = position
+    if not (0 <= row < output.shape[0] and 0 <= col < output.shape[1]):
+        raise ValueError(f"position {position} lies outside the output of shape {output.shape}.")
+    top, left = row * stride, col * stride
+    if top + window[0] > image.shape[0] or left + window[1] > image.shape[1]:
+        raise ValueError(f"the window at output position {position} (stride {stride}) leaves the image of "
+                         f"shape {image.shape}.")
+    panels = [(image, titles[0], "Blues"), (output, titles[2], "Oranges")]
+    if middle is not None:
+        panels.insert(1, (middle, middle_title, "RdBu_r"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.4),
+                             gridspec_kw={"width_ratios": [p[0].shape[1] for p in panels]})
+    for ax, (array, text, cmap) in zip(axes, panels):
+        if cmap == "RdBu_r":
+            limit = float(np.abs(array).max()) or 1.0
+            ax.imshow(array, cmap=cmap, vmin=-limit, vmax=limit)
+        else:
+            ax.imshow(array, cmap=cmap, vmin=min(0, float(array.min())), vmax=float(array.max()) or 1.0)
+        _annotate(ax, array, fmt, fontsize=11)
+        ax.set_title(text)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), window[1], window[0], fill=False,
+                                edgecolor=HIGHLIGHT_COLOR, linewidth=3))
+    axes[-1].add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT_COLOR, linewidth=3))
+    fig.tight_layout()
+    return fig
+
+
+def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt="g"):
+    """Draw image, kernel and feature map side by side with their numbers, and frame one step.
+
+    The orange frame on the image marks the patch under the kernel that produced the framed value of
+    the feature map at ``position`` (row, column of the feature map).
+
+    Args:
+        image: 2-D input.
+        kernel: 2-D kernel.
+        feature_map: 2-D result of the convolution (any values: it is drawn, not recomputed).
+        position: which output value to frame.
+        stride: the stride used, to find the patch.
+        fmt: number format for the values, e.g. ``"g"`` or ``".1f"``.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+
+    Raises:
+        ValueError: an input is not 2-D, or ``position`` lies outside the feature map or its patch
+            outside the image.
+    """
+    kernel = _check_2d("kernel", kernel)
+    return _window_panels(image, kernel, feature_map, "kernel", kernel.shape, int(stride), position,
+                          ("image", None, "feature map"), fmt)
+
+
+def plot_pooling(image, pooled, size=2, stride=2, position=(0, 0), fmt="g"):
+    """Draw an input and its pooled result with their numbers, framing one ``size``×``size`` window.
+
+    Args:
+        image: 2-D input.
+        pooled: 2-D result of the pooling.
+        size: pooling window size.
+        stride: pooling stride.
+        position: which output value (row, column of ``pooled``) to frame.
+        fmt: number format for the values.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+
+    Raises:
+        ValueError: as ``plot_convolution``.
+    """
+    return _window_panels(image, None, pooled, None, (int(size), int(size)), int(stride), position,
+                          ("input", None, "pooled"), fmt)
