@@ -106,3 +106,16 @@ def test_cells_that_draw_figures_carry_alt_texts(chapter):
             missing.append(cell.get("id"))
     assert not missing, (f"cells that draw without an alt text in their metadata (mystnb.image.alt or "
                          f"alt_texts, see README, Accessibility): {missing}")
+
+
+def test_readme_counts_the_graded_exercises_and_points():
+    """README.md's "N graded exercises (P points)" is what the notebooks hold: it stays true when an exercise
+    is added or reweighted."""
+    tests = [cell for chapter in chapter_ids() for cell in _test_cells(_notebook(chapter))]
+    points = sum(_nbgrader(cell)["points"] for cell in tests)
+    found = re.search(r"with (\d+) graded exercises \((\d+) points\)", (ROOT / "README.md").read_text())
+    assert found, "README.md should say how many graded exercises (and points) the chapters hold"
+    stated = (int(found.group(1)), int(found.group(2)))
+    assert stated == (len(tests), points), (
+        f"README.md says {stated[0]} graded exercises ({stated[1]} points); the notebooks hold {len(tests)} "
+        f"({points:g} points)")
