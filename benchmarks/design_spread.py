@@ -34,14 +34,12 @@ DESIGNS = {
         },
     },
     "02_deep_networks": {
-        "cells": ["code-004", "code-019", "small_dnn_trainer", "small_dnn_solution"],
+        "cells": ["code-004", "spiral_design_trainer", "spiral_design_solution"],
         "bad": {
-            "the linear model (7,850 parameters)": {"small_dnn_solution": (
-                "def build_small_dnn():\n    return keras.Sequential([keras.Input(shape=(28, 28)), "
-                "keras.layers.Flatten(), keras.layers.Dense(10), keras.layers.Softmax()])")},
-            "Dense(32) without activation (25,450 parameters, a linear model in disguise)": {"small_dnn_solution": (
-                "def build_small_dnn():\n    return keras.Sequential([keras.Input(shape=(28, 28)), "
-                "keras.layers.Flatten(), keras.layers.Dense(32), keras.layers.Dense(10), keras.layers.Softmax()])")},
+            "two hidden layers of 10 units without activation (162 parameters, a linear model in disguise)":
+                {"spiral_design_solution": (
+                    "def build_spiral_net():\n    return keras.Sequential([keras.Input(shape=(2,)), "
+                    "keras.layers.Dense(10), keras.layers.Dense(10), keras.layers.Dense(2), keras.layers.Softmax()])")},
         },
     },
     "03_convolutional_networks": {
