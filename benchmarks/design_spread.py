@@ -43,7 +43,7 @@ DESIGNS = {
         },
     },
     "03_convolutional_networks": {
-        "cells": ["code-004", "code-025", "small_cnn_trainer", "small_cnn_solution"],
+        "cells": ["code-004", "code-023", "code-025", "small_cnn_trainer", "small_cnn_solution"],
         "bad": {
             "a DNN within the budget, Dense(12) (9,550 parameters)": {"small_cnn_solution": (
                 "def build_small_cnn():\n    return keras.Sequential([keras.Input(shape=(28, 28, 1)), "
