@@ -3,7 +3,7 @@
     COURSE_QUICK=1 .venv/bin/python benchmarks/design_spread.py 05_going_deeper --seeds 5
     COURSE_QUICK=1 .venv/bin/python benchmarks/design_spread.py 05_going_deeper --seeds 3 --bad
 
-Runs the chapter's own cells (``course_tools.notebooks.solution_namespace``: the setup cells the design needs,
+Runs the chapter's own cells (read by ``course_tools.notebooks.cell_sources``: the setup cells the design needs,
 the design's solution cell, the locked cell that trains it and the facts cell that measures it), once per seed:
 the training cell's ``keras.utils.set_random_seed(0)`` becomes ``set_random_seed(seed)``. Prints a Markdown table
 (seed, parameters, accuracy), then min, mean, max and standard deviation, and the threshold rule: the threshold of
@@ -22,13 +22,14 @@ there.
 """
 
 import argparse
+import linecache
 import os
 import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from course_tools.notebooks import cell_sources, solution_namespace  # noqa: E402
+from course_tools.notebooks import cell_sources  # noqa: E402
 
 SEED_CALL = "keras.utils.set_random_seed(0)"
 
@@ -95,7 +96,10 @@ def run_once(chapter, design, seed, bad):
         if name == design["seeded_cell"]:
             assert SEED_CALL in source, f"{name} no longer calls {SEED_CALL}"
             source = source.replace(SEED_CALL, f"keras.utils.set_random_seed({seed})")
-        exec(compile(source, f"<{chapter}:{name}>", "exec"), namespace)
+        filename = f"<{chapter}:{name}>"
+        # registered, as solution_namespace does, so that tf.function's AutoGraph can read the source
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
     return namespace[design["facts"]]
 
 
