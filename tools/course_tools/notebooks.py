@@ -52,7 +52,7 @@ def cell_sources(chapter, cell_names, course=layout.ROOT):
     return [cells[name].source for name in cell_names]
 
 
-def solution_namespace(chapter, cell_names, namespace):
+def solution_namespace(chapter, cell_names, namespace, replacements=None):
     """Execute the named cells of ``solutions/<chapter>/<chapter>.ipynb`` in ``namespace``.
 
     Args:
@@ -61,11 +61,13 @@ def solution_namespace(chapter, cell_names, namespace):
             or by its notebook cell id (``"cnn-training-settings"``).
         namespace: dict with the imports those cells expect (``np``, ``tf``, ``keras``); it is filled
             with the names they define and returned.
+        replacements: {cell name: source} to run instead of those cells' own code (e.g. a wrong answer).
 
     Raises:
         KeyError: a name matches no cell of the notebook.
     """
     for name, source in zip(cell_names, cell_sources(chapter, cell_names)):
+        source = (replacements or {}).get(name, source)
         filename = f"<{chapter}:{name}>"
         # register the source so that tf.function's AutoGraph can read it, as in a notebook
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
