@@ -11,16 +11,15 @@ Modules, named by what they do:
 * ``course_utils.feature_maps``: kernels and feature maps drawn for chapter 3
 * ``course_utils.window_diagrams``: one convolution or pooling step drawn with its numbers (chapter 3)
 * ``course_utils.image_folders``: JPEG class folders and ``path,label`` CSV files (flowers online,
-  Fashion-MNIST JPEGs offline) for chapter 4
-* ``course_utils.offline_jpegs``: chapter 4's offline stand-in, real Fashion-MNIST images written as JPEG files
-* ``course_utils.hub``: TF Hub feature-vector modules as Keras 3 layers, and the course's own offline module
+  the staged Fashion-MNIST JPEG stand-in offline) for chapter 4
+* ``course_utils.hub``: TF Hub feature-vector modules as Keras 3 layers (offline: the staged stand-in module)
 * ``course_utils.distribute``: pick the tf.distribute strategy (TPU, GPUs or default) for chapter 5
 * ``course_utils.gradients``: gradient norms per layer on the TensorFlow and JAX backends (chapter 5)
 * ``course_utils.runtime``: the Keras backend to use here, and a clear stop when a chapter's needs are missing
 * ``course_utils.config``: the two environment settings, ``COURSE_DATA_DIR`` and ``COURSE_QUICK``
 
-Staging data for offline machines is the maintainers' job: ``course-data stage DIR`` (the package
-``course_tools.staging`` in ``tools/``).
+Staging data for offline machines, chapter 4's stand-ins included, is the maintainers' job:
+``course-data stage DIR`` (the package ``course_tools.staging`` in ``tools/``); the loaders here only read it.
 
 None of them imports TensorFlow, JAX or Keras until a function needs it, so the package imports on Colab's
 TPU runtimes, which have no TensorFlow.

@@ -4,8 +4,10 @@ the tests share about running kernels in Colab's environments (course_tools.cola
 
 import re
 import threading
+import time
 
 import nbformat
+import pytest
 
 from course_tools import colab
 from course_tools import layout
@@ -43,6 +45,41 @@ def assert_kernels_started(runtime, colab_kernels, before, built, output):
     started = colab.kernel_launches(colab_kernels, runtime)[before:]
     assert started and set(started) == {str(runtime.venv)}, (
         f"{built}\nexpected kernels in {runtime.venv}, started: {started}\n{output[-3000:]}")
+
+
+def released_course(folder, chapter, wrong=None):
+    """A throwaway course in ``folder`` with ``chapter`` released and submitted by "perfect" (the solutions
+    typed into the student version), "blank" (the student version untouched) and, if ``wrong`` is a pair
+    (solution cell, source), "one_wrong" (the solutions with that one answer replaced). Returns the course."""
+    course = make_course(folder)
+    result = nbgrader("generate_assignment", chapter, "--force", cwd=course)
+    assert result.returncode == 0, result.stdout
+    release = course / "chapters" / chapter / f"{chapter}.ipynb"
+    answers = solution_sources(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    submissions = {"perfect": fill_release(release, answers), "blank": nbformat.read(release, as_version=4)}
+    if wrong:
+        submissions["one_wrong"] = fill_release(release, {**answers, wrong[0]: wrong[1]})
+    for student, nb in submissions.items():
+        target = course / "submitted" / student / chapter
+        target.mkdir(parents=True)
+        nbformat.write(nb, target / f"{chapter}.ipynb")
+    return course
+
+
+def autograde_in_colab(runtime, chapter, course, colab_kernels, built, request, *args):
+    """``nbgrader autograde chapter *args`` in ``runtime``'s Colab kernel (``Execute.kernel_name`` overrides the
+    kernel the notebooks name and also reaches the grading guards, subclasses of Execute); echoes the time,
+    asserts exit 0 and that every kernel ran in the runtime's environment. Returns the CompletedProcess."""
+    before, start = len(colab.kernel_launches(colab_kernels, runtime)), time.monotonic()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in colab.kernel_environ(colab_kernels, runtime).items():
+            patch.setenv(name, value)
+        result = nbgrader("autograde", chapter, f"--Execute.kernel_name={runtime.kernel_name}", *args, cwd=course)
+    echo_for(request)(f"nbgrader autograde {chapter} {' '.join(args)} in the {runtime.kernel_name} kernel: "
+                      f"exit {result.returncode} in {time.monotonic() - start:.0f} s")
+    assert result.returncode == 0, f"{built}\n{result.stdout[-5000:]}"
+    assert_kernels_started(runtime, colab_kernels, before, built, result.stdout)
+    return result
 
 
 def cell_errors(path):

@@ -33,8 +33,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from course_tools import colab
-from helpers import (ROOT, assert_kernels_started, cell_errors, chapter_ids, echo_for, fill_release, make_course,
-                     nbgrader, solution_sources)
+from helpers import (ROOT, assert_kernels_started, autograde_in_colab, cell_errors, chapter_ids, echo_for,
+                     released_course)
 
 CPU, TPU = colab.RUNTIMES["cpu"], colab.RUNTIMES["tpu"]
 TPU_CHAPTER = "05_going_deeper"  # the chapter that must run on Colab's TPU runtime
@@ -208,28 +208,8 @@ print("imported", ", ".join(names))
 def tpu_graded(tpu_env, colab_kernels, tmp_path_factory, request):
     """Chapter 5 autograded by nbgrader's CLI in the colab-tpu kernel: the solutions typed into the student
     version ("perfect") and the untouched student version ("blank")."""
-    course = make_course(tmp_path_factory.mktemp("course-tpu"))
-    result = nbgrader("generate_assignment", TPU_CHAPTER, "--force", cwd=course)
-    assert result.returncode == 0, result.stdout
-    release = course / "chapters" / TPU_CHAPTER / f"{TPU_CHAPTER}.ipynb"
-    answers = solution_sources(ROOT / "solutions" / TPU_CHAPTER / f"{TPU_CHAPTER}.ipynb")
-    for student, nb in {"perfect": fill_release(release, answers),
-                        "blank": nbformat.read(release, as_version=4)}.items():
-        folder = course / "submitted" / student / TPU_CHAPTER
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{TPU_CHAPTER}.ipynb")
-    before = len(colab.kernel_launches(colab_kernels, TPU))
-    start = time.monotonic()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in colab.kernel_environ(colab_kernels, TPU).items():
-            patch.setenv(name, value)
-        # Execute.kernel_name also reaches course_tools.guards's KernelDeathGuard (a subclass of Execute)
-        # and overrides the kernel named in the notebook (python3, the dev environment's).
-        autograde = nbgrader("autograde", TPU_CHAPTER, f"--Execute.kernel_name={TPU.kernel_name}", cwd=course)
-    echo_for(request)(f"nbgrader autograde {TPU_CHAPTER} (2 submissions) in the {TPU.kernel_name} kernel: "
-                   f"exit {autograde.returncode} in {time.monotonic() - start:.0f} s")
-    assert autograde.returncode == 0, f"{tpu_env}\n{autograde.stdout[-5000:]}"
-    assert_kernels_started(TPU, colab_kernels, before, tpu_env, autograde.stdout)
+    course = released_course(tmp_path_factory.mktemp("course-tpu"), TPU_CHAPTER)
+    autograde = autograde_in_colab(TPU, TPU_CHAPTER, course, colab_kernels, tpu_env, request)
     return course, autograde.stdout
 
 

