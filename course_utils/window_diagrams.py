@@ -49,7 +49,8 @@ def _window_panels(image, middle, output, middle_title, window, stride, position
     return fig
 
 
-def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt="g"):
+def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt="g", weights_on_patch=False,
+                     hide_value=False):
     """Draw image, kernel and feature map side by side with their numbers, and frame one step.
 
     The orange frame on the image marks the patch under the kernel that produced the framed value of
@@ -62,6 +63,9 @@ def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt=
         position: which output value to frame.
         stride: the stride used, to find the patch.
         fmt: number format for the values, e.g. ``"g"`` or ``".1f"``.
+        weights_on_patch: also write each kernel weight as a small red "×w" into its pixel of the framed
+            patch, as the course's slides draw it.
+        hide_value: write "?" instead of the framed value of the feature map (for questions).
 
     Returns:
         the ``matplotlib.figure.Figure``.
@@ -71,8 +75,19 @@ def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt=
             outside the image.
     """
     kernel = _check_2d("kernel", kernel)
-    return _window_panels(image, kernel, feature_map, "kernel", kernel.shape, int(stride), position,
-                          ("image", None, "feature map"), fmt)
+    fig = _window_panels(image, kernel, feature_map, "kernel", kernel.shape, int(stride), position,
+                         ("image", None, "feature map"), fmt)
+    image_ax, map_ax = fig.axes[0], fig.axes[-1]
+    row, col = position
+    if hide_value:
+        map_ax.texts[row * np.asarray(feature_map).shape[1] + col].set_text("?")
+    if weights_on_patch:
+        for (k_row, k_col), weight in np.ndenumerate(kernel):
+            image_ax.text(col * int(stride) + k_col + 0.45, row * int(stride) + k_row + 0.45,
+                          "×" + format(weight, fmt), ha="right", va="bottom", fontsize=8, fontweight="bold",
+                          color="tab:red", bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
+                                                 "edgecolor": "none", "alpha": 0.9})
+    return fig
 
 
 def plot_pooling(image, pooled, size=2, stride=2, position=(0, 0), fmt="g"):
