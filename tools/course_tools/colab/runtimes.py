@@ -50,14 +50,15 @@ RUNTIMES = {
     "cpu": Runtime(
         name="cpu", title="Colab CPU runtime", freeze="pip-freeze.txt",
         packages=("tensorflow", "keras", "tensorflow-hub", "numpy", "matplotlib", "mlxtend", "pillow",
-                  "ipykernel", "pip"),
+                  "keras-tuner", "tensorboard", "ipykernel", "pip"),
         course_utils="[tensorflow,hub,offline]",
         key_packages=("tensorflow", "keras", "tensorflow-hub", "numpy", "matplotlib", "mlxtend", "ipykernel",
                       "ipython"),
     ),
     "tpu": Runtime(
         name="tpu", title="Colab TPU runtime (JAX on 8 virtual CPU devices)", freeze="pip-freeze.tpu.txt",
-        packages=("keras", "jax", "jaxlib", "numpy", "matplotlib", "pillow", "ipykernel", "pytest", "pip"),
+        packages=("keras", "jax", "jaxlib", "numpy", "matplotlib", "pillow", "keras-tuner", "ipykernel", "pytest",
+                  "pip"),
         course_utils="",
         key_packages=("keras", "jax", "jaxlib", "numpy", "matplotlib", "ipykernel", "ipython", "pytest"),
         absent=("tensorflow", "tensorflow-hub", "libtpu"),
