@@ -103,13 +103,13 @@ def _stage_first(folder, sources):
         if description:
             (partial / SOURCE_NOTE).write_text(description + "\n", encoding="utf-8")
             read_staged_folder(partial)
-            _replace(folder, partial)
+            replace_folder(folder, partial)
             return description
     shutil.rmtree(partial, ignore_errors=True)
     return None
 
 
-def _replace(folder, new):
+def replace_folder(folder, new):
     """Put the folder ``new`` in the place of ``folder``, removing the old content last."""
     old = folder.with_name(f".{folder.name}.old")
     shutil.rmtree(old, ignore_errors=True)
