@@ -43,6 +43,19 @@ def test_source_and_target_classes_split_fashion_mnist():
     assert sorted([*standins.SOURCE_CLASSES, *standins.OFFLINE_CLASSES]) == list(range(10))
 
 
+def test_finished_note_reads_only_finished_folders(tmp_path):
+    assert standins.finished_note(tmp_path / "missing") is None
+    (tmp_path / "partial").mkdir()
+    assert standins.finished_note(tmp_path / "partial") is None
+    for name, note in (("done", None), ("described", "five classes of Fashion-MNIST")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / standins.DONE).write_text("complete\n", encoding="utf-8")
+        if note:
+            (tmp_path / name / "SOURCE.txt").write_text(note + "\n", encoding="utf-8")
+    assert standins.finished_note(tmp_path / "done") == "already staged"
+    assert standins.finished_note(tmp_path / "described") == "five classes of Fashion-MNIST"
+
+
 def test_stage_jpegs_writes_balanced_relative_csvs_once(tmp_path, fashion):
     train, test = fashion
     folder = tmp_path / "jpeg"

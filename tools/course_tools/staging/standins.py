@@ -87,8 +87,8 @@ def stage_jpegs(destination, train, test, train_per_class=TRAIN_PER_CLASS, eval_
         ValueError: a class has no images in one of the splits.
     """
     destination = Path(destination)
-    if (destination / DONE).is_file():
-        return datasets.read_source_note(destination) or "already staged"
+    if (finished := finished_note(destination)) is not None:
+        return finished
     partial = destination.with_name(f".{destination.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     counts = {}
@@ -107,6 +107,14 @@ def stage_jpegs(destination, train, test, train_per_class=TRAIN_PER_CLASS, eval_
     description = (f"{counts['train']:,} training and {counts['eval']:,} evaluation JPEG files written from real "
                    f"Fashion-MNIST images (classes {', '.join(OFFLINE_CLASSES.values())}){note}")
     return finish(partial, destination, description)
+
+
+def finished_note(folder):
+    """The description of a finished stand-in folder (its ``SOURCE.txt``, or "already staged" without one), or
+    ``None`` when ``folder`` has no ``DONE`` marker."""
+    if not (folder / DONE).is_file():
+        return None
+    return datasets.read_source_note(folder) or "already staged"
 
 
 def finish(partial, destination, description):
@@ -136,8 +144,9 @@ def stage_standins(destination):
 
     destination = Path(destination)
     names = (image_folders.STANDIN_JPEGS, image_folders.STANDIN_JPEGS_QUICK, hub.STANDIN_EXTRACTOR)
-    if all((destination / name / DONE).is_file() for name in names):  # every `make` run: no need to read the data
-        return {name: datasets.read_source_note(destination / name) or "already staged" for name in names}
+    notes = {name: finished_note(destination / name) for name in names}
+    if None not in notes.values():  # every `make` run: no need to read the data
+        return notes
     train, test = datasets.read_staged_folder(destination / "fashion-mnist")
     quick_train = tuple(array[:datasets.QUICK_TRAIN_IMAGES] for array in train)
     quick_test = tuple(array[:datasets.QUICK_TEST_IMAGES] for array in test)
