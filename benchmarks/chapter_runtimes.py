@@ -23,6 +23,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from course_tools import layout
+from course_tools.speed import machine_speed
 
 
 class TimedClient(NotebookClient):
@@ -67,19 +68,6 @@ def run_chapter(chapter, keep_outputs=None):
     slowest = max(client.cell_times, key=lambda row: row[1])
     silent = max(client.cell_times, key=lambda row: row[2])
     return minutes, slowest, silent
-
-
-def machine_speed(seconds=2.0, size=512):
-    """The machine's speed right now: GFLOP/s of float32 ``size`` x ``size`` matrix products in NumPy, repeated
-    for about ``seconds``. Returns a float."""
-    import numpy as np
-
-    a = np.random.default_rng(0).random((size, size), dtype=np.float32)
-    products, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        a @ a
-        products += 1
-    return products * 2 * size**3 / (time.perf_counter() - start) / 1e9
 
 
 def main(chapters, keep_outputs=None):

@@ -3,8 +3,10 @@
 ``COURSE_DATA_DIR``
     A folder of staged data sets for machines without a network (see ``course_utils.datasets``).
 ``COURSE_QUICK``
-    ``1`` shortens runs for tests and CI: loaders keep a small subset of the data. ``0`` or unset
-    means a normal run.
+    ``1`` shortens runs for tests and CI: loaders keep a small subset of the data, and the chapters'
+    lessons train for fewer epochs where they say so, in one readable line such as
+    ``EPOCHS = 3 if course_utils.quick_mode() else 10``. Graded exercises never ask: they train as they
+    do for a learner. ``0`` or unset means a normal run.
 """
 
 import os

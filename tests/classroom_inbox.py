@@ -1,20 +1,19 @@
-"""A class's inbox for the classroom tool's tests: chapter 1 submitted as students send it (Colab downloads,
-copies, duplicates, broken files, attacks), and the `classroom` command run on a throwaway course."""
+"""A class's inbox for the classroom tool's tests: the toy assignment (tests/toy_assignment.py, the grade ids
+and points of chapter 1's exercises) submitted as students send it (Colab downloads, copies, duplicates,
+broken files, attacks), and the `classroom` command run on a throwaway course."""
 
 import os
-import subprocess
 import sys
 
 import nbformat
 
-from helpers import ROOT, fill_release, solution_sources
+from course_tools.processes import run
 
-CHAPTER = "01_linear_models"
+from helpers import fill_release
+from toy_assignment import ASSIGNMENT as CHAPTER
+from toy_assignment import answers, hidden_test_lines  # noqa: F401  (re-exported for the tests)
+
 MEGABYTES_OF_OUTPUT = 3_000_000
-
-
-def answers():
-    return solution_sources(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb")
 
 
 def student_notebook(release, **changes):
@@ -82,24 +81,13 @@ subprocess.Popen(['sleep', '%(token)s'], start_new_session=True, stdout=subproce
 SLEEP_TOKEN = "987123"
 
 
-def hidden_test_lines():
-    """The lines of chapter 1's hidden tests (the attacker must never get them into its outputs)."""
-    nb = nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
-    lines = []
-    for cell in nb.cells:
-        if "### BEGIN HIDDEN TESTS" in cell.source:
-            block = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
-            lines += [line.strip() for line in block.splitlines() if len(line.strip()) > 20]
-    return lines
-
-
 def build_inbox(inbox, release, course, port):
     """Files as a class sends them. Returns {student: expected points lost} for the graded students."""
     wrong_softmax = "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)"
     # two files from one student, named with the student id and a case variant: the newer one counts
-    write(inbox / "bob_01_Linear_Models.ipynb", student_notebook(release, softmax_solution=wrong_softmax),
+    write(inbox / f"bob_{CHAPTER.title()}.ipynb", student_notebook(release, softmax_solution=wrong_softmax),
           mtime=1_700_000_000)
-    write(inbox / "bob_01_linear_models (1).ipynb", student_notebook(release), mtime=1_700_100_000)
+    write(inbox / f"bob_{CHAPTER} (1).ipynb", student_notebook(release), mtime=1_700_100_000)
     # Colab: "Copy of", every cell's nbgrader metadata gone; and saved in an old notebook format
     write(inbox / "cleo" / f"Copy of {CHAPTER}.ipynb", strip_nbgrader_metadata(student_notebook(release)),
           version=3)
@@ -142,8 +130,10 @@ def build_inbox(inbox, release, course, port):
 
 
 def classroom(course, *args, timeout=900):
-    result = subprocess.run([sys.executable, "-m", "course_tools.classroom", "--course", str(course), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    """Run the classroom command on ``course``; assert that it ended well within ``timeout`` seconds and
+    return what it printed."""
+    result = run([sys.executable, "-m", "course_tools.classroom", "--course", course, *args], timeout=timeout)
+    assert result.returncode is not None, f"classroom {args[0]} ran longer than {timeout} s:\n{result.stdout[-5000:]}"
     assert result.returncode == 0, result.stdout[-5000:]
     return result.stdout
 

@@ -1,13 +1,22 @@
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 import site_browser
+import suite
+from course_tools.processes import run
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+# Seconds one build of the book may take when no chapter is executed (about a minute on 2 idle cores).
+BOOK_TIMEOUT = 600
+
+
+def pytest_configure(config):
+    suite.register(config)
 
 
 @pytest.fixture(scope="session")
@@ -40,56 +49,137 @@ def no_data_dir(monkeypatch):
     monkeypatch.delenv("COURSE_QUICK", raising=False)
 
 
-def copy_tree(source, target):
-    shutil.copytree(source, target)
-    return target
+def build_book(output, solutions, ledger, *options):
+    """Build the book into ``output`` (``python -m course_tools.book``) with or without the solutions; keep its
+    log in ``output/build.log``; enter each chapter it executed in ``ledger``; return ``output/_build``."""
+    from helpers import chapter_ids
 
-
-@pytest.fixture(scope="session")
-def book_site(tmp_path_factory):
-    """The HTML book, built once per test session by course_tools.book (warnings as errors, notebooks
-    executed in quick mode) into a temporary folder; returns that folder's ``_build`` (``html/`` inside).
-    Shared by tests/test_book.py and tests/test_browser.py."""
-    import subprocess
-    import sys
-
-    output = tmp_path_factory.mktemp("book")
-    env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1"}  # the edition with solutions, whatever the caller set
-    result = subprocess.run([sys.executable, "-m", "course_tools.book", "--output", str(output)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert result.returncode == 0, result.stdout[-6000:]
-    return output / "_build"
-
-
-@pytest.fixture(scope="session")
-def book_site_without_solutions(book_site, tmp_path_factory):
-    """The edition without solutions (COURSE_BOOK_SOLUTIONS=0), built once per test session into a temporary
-    folder from the execution cache of ``book_site``, so that no chapter runs again; returns its ``_build``.
-    The build's output is kept in ``build.log`` beside it. Shared by tests/test_book.py and tests/test_browser.py."""
-    import subprocess
-    import sys
-
-    output = tmp_path_factory.mktemp("book-without-solutions")
-    env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "0"}
-    result = subprocess.run([sys.executable, "-m", "course_tools.book", "--output", str(output),
-                             "--execution-cache", str(book_site / ".jupyter_cache")],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1" if solutions else "0"}
+    result = run([sys.executable, "-m", "course_tools.book", "--output", output, *options], env=env,
+                 timeout=BOOK_TIMEOUT)
     (output / "build.log").write_text(result.stdout, encoding="utf-8")
+    for line in result.stdout.splitlines():
+        for chapter in chapter_ids():
+            if "Executing notebook" in line and f"{chapter}.ipynb" in line:
+                ledger.record(chapter, "book build", "full", "executed by Jupyter Book")
+    assert result.returncode is not None, f"the book build took longer than {BOOK_TIMEOUT} s:\n{result.stdout[-6000:]}"
     assert result.returncode == 0, result.stdout[-6000:]
     return output / "_build"
+
+
+@pytest.fixture(scope="session")
+def executed_chapters(chapter_runs, tmp_path_factory):
+    """A folder of every chapter as executed by the round trip in Colab's CPU package set (``<id>.ipynb``,
+    the solutions' autograded notebooks): the book takes its outputs from them."""
+    from chapter_runs import COLAB_CPU
+    from helpers import chapter_ids
+
+    folder = tmp_path_factory.mktemp("executed")
+    for chapter in chapter_ids():
+        shutil.copy(chapter_runs.get(COLAB_CPU, chapter).notebook("perfect"), folder / f"{chapter}.ipynb")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def book_site(executed_chapters, executions, tmp_path_factory):
+    """The HTML book with solutions, built once per test session by course_tools.book (warnings as errors) into
+    a temporary folder, its chapters' outputs taken from ``executed_chapters`` (no chapter runs again); returns
+    that folder's ``_build`` (``html/`` inside; the build's output in ``build.log`` beside it)."""
+    return build_book(tmp_path_factory.mktemp("book"), True, executions, "--executed", executed_chapters)
+
+
+@pytest.fixture(scope="session")
+def book_site_without_solutions(book_site, executions, tmp_path_factory):
+    """The edition without solutions (COURSE_BOOK_SOLUTIONS=0), built once per test session from the execution
+    cache of ``book_site``; returns its ``_build`` (the build's output in ``build.log`` beside it)."""
+    return build_book(tmp_path_factory.mktemp("book-without-solutions"), False, executions,
+                      "--execution-cache", book_site / ".jupyter_cache")
+
+
+# --- every chapter executed once per environment (tests/chapter_runs.py) --------------------------------------
+
+@pytest.fixture(scope="session")
+def chapter_runs(background, colab_envs, tmp_path_factory, request):
+    """The session's ``ChapterRuns`` (tests/chapter_runs.py), started by ``background`` with the runs the selected
+    tests read; a run no selected test was known to read starts when a test asks for it."""
+    if background["runs"] is None:
+        from chapter_runs import ChapterRuns
+        from helpers import chapter_ids, echo_for
+
+        background["runs"] = ChapterRuns(tmp_path_factory.mktemp("runs"), [], chapter_ids()[0],
+                                         colab_ready=lambda: colab_built(background), echo=echo_for(request, "run"))
+    return background["runs"]
+
+
+@pytest.fixture(scope="session")
+def executions(request):
+    """The session's ledger of chapter executions (``suite.Ledger.record``), for tests that run chapter code."""
+    return suite.ledger(request.config)
 
 
 # --- Colab's environments (course_tools.colab): shared by test_colab_runtimes.py and the round trip -----
 
+# --- background work: Colab's environments and the chapter runs, started before the first test ---------------
+
+# Fixtures that need Colab's environments.
+COLAB_FIXTURES = frozenset({"colab_envs", "cpu_env", "tpu_env", "chapter_runs", "executed_chapters", "book_site",
+                            "book_site_without_solutions", "server", "edition_server"})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background(request, tmp_path_factory):
+    """Starts, before the first test, what the selected slow tests will read, so that it runs while the fast
+    tests do: Colab's environments built if out of date, and the chapter runs those tests read
+    (tests/chapter_runs.py: ``runs_wanted``). Yields {"colab": the build's future or None, "messages": what the
+    build said, "runs": the ``ChapterRuns`` or None}; at the end enters each finished run in the session's
+    ledger of chapter executions (tests/suite.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chapter_runs import ChapterRuns, runs_wanted
+    from course_tools import colab
+    from helpers import chapter_ids, echo_for
+
+    items = request.session.items
+    work = {"colab": None, "messages": [], "runs": None}
+    builder = ThreadPoolExecutor(1, thread_name_prefix="colab-build")
+    if any(COLAB_FIXTURES & set(getattr(item, "fixturenames", ())) for item in items):
+        work["colab"] = builder.submit(colab.build_all, echo=work["messages"].append)
+    wanted = runs_wanted(items, chapter_ids())
+    if wanted:
+        work["runs"] = ChapterRuns(tmp_path_factory.mktemp("runs"), wanted, chapter_ids()[0],
+                                   colab_ready=lambda: colab_built(work), echo=echo_for(request, "run"))
+    yield work
+    if work["runs"] is not None:
+        work["runs"].close()
+        ledger = suite.ledger(request.config)
+        for finished in work["runs"].finished():
+            for student in finished.students:
+                ledger.record(finished.chapter, finished.environment, "partial" if student == "blank" else "full",
+                              student, finished.seconds)
+    builder.shutdown(wait=True)
+
+
+def colab_built(work, timeout=3600):
+    """Wait for the build of Colab's environments that ``background`` started (or build them now); return
+    {name: stamp}."""
+    from course_tools import colab
+
+    if work["colab"] is None:
+        return colab.build_all(echo=work["messages"].append)
+    return work["colab"].result(timeout=timeout)
+
+
 @pytest.fixture(scope="session")
-def colab_envs(request):
-    """Both environments, built (at the same time) if out of date; returns {name: the line that says which
-    Python built it}."""
+def colab_envs(background, request):
+    """Both environments, built (at the same time) if out of date, in the background since the session began;
+    returns {name: the line that says which Python built it}."""
     from course_tools import colab
     from helpers import echo_for
 
     echo = echo_for(request)
-    stamps = colab.build_all(echo=echo)
+    stamps = colab_built(background)
+    for message in background["messages"]:
+        echo(message)
     for name, stamp in stamps.items():
         if not stamp["rebuilt"]:
             echo(f"{colab.describe(colab.RUNTIMES[name], stamp)}; up to date")

@@ -1,15 +1,14 @@
 """What the integration tests take from the maintainers' package course_tools (the tests never import
 benchmarks/, nor benchmarks the tests): chapters, nbgrader's CLI, solution code, throwaway courses; and what
-the tests share about running kernels in Colab's environments (course_tools.colab)."""
+the tests share: scores in a gradebook, errors in an executed notebook, lines printed past pytest's capture."""
 
 import re
 import threading
-import time
+from pathlib import Path
 
 import nbformat
-import pytest
+from nbgrader.api import Gradebook
 
-from course_tools import colab
 from course_tools import layout
 from course_tools.layout import ROOT, chapter_ids  # noqa: F401  (re-exported for the tests)
 from course_tools.notebooks import fill_release, grade_id, make_course, solution_sources  # noqa: F401
@@ -22,9 +21,9 @@ def nbgrader(*args, cwd):
     return layout.nbgrader(args, cwd)
 
 
-def echo_for(request):
-    """A function that prints lines to the terminal at once, past pytest's output capture (thread-safe:
-    the two Colab environments are built at the same time)."""
+def echo_for(request, prefix="colab"):
+    """A function that prints lines, each after ``[prefix]``, to the terminal at once, past pytest's output
+    capture (thread-safe: the Colab environments are built, and the chapters run, two at a time)."""
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
 
@@ -36,50 +35,17 @@ def echo_for(request):
             with capture.global_and_fixture_disabled():
                 reporter.ensure_newline()
                 for line in text.splitlines():
-                    reporter.write_line(f"[colab] {line}")
+                    reporter.write_line(f"[{prefix}] {line}")
     return echo
 
 
-def assert_kernels_started(runtime, colab_kernels, before, built, output):
-    """Kernels were started from ``runtime``'s spec since ``before`` launches, all in its environment."""
-    started = colab.kernel_launches(colab_kernels, runtime)[before:]
-    assert started and set(started) == {str(runtime.venv)}, (
-        f"{built}\nexpected kernels in {runtime.venv}, started: {started}\n{output[-3000:]}")
-
-
-def released_course(folder, chapter, wrong=None):
-    """A throwaway course in ``folder`` with ``chapter`` released and submitted by "perfect" (the solutions
-    typed into the student version), "blank" (the student version untouched) and, if ``wrong`` is a pair
-    (solution cell, source), "one_wrong" (the solutions with that one answer replaced). Returns the course."""
-    course = make_course(folder)
-    result = nbgrader("generate_assignment", chapter, "--force", cwd=course)
-    assert result.returncode == 0, result.stdout
-    release = course / "chapters" / chapter / f"{chapter}.ipynb"
-    answers = solution_sources(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
-    submissions = {"perfect": fill_release(release, answers), "blank": nbformat.read(release, as_version=4)}
-    if wrong:
-        submissions["one_wrong"] = fill_release(release, {**answers, wrong[0]: wrong[1]})
-    for student, nb in submissions.items():
-        target = course / "submitted" / student / chapter
-        target.mkdir(parents=True)
-        nbformat.write(nb, target / f"{chapter}.ipynb")
-    return course
-
-
-def autograde_in_colab(runtime, chapter, course, colab_kernels, built, request, *args):
-    """``nbgrader autograde chapter *args`` in ``runtime``'s Colab kernel (``Execute.kernel_name`` overrides the
-    kernel the notebooks name and also reaches the grading guards, subclasses of Execute); echoes the time,
-    asserts exit 0 and that every kernel ran in the runtime's environment. Returns the CompletedProcess."""
-    before, start = len(colab.kernel_launches(colab_kernels, runtime)), time.monotonic()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in colab.kernel_environ(colab_kernels, runtime).items():
-            patch.setenv(name, value)
-        result = nbgrader("autograde", chapter, f"--Execute.kernel_name={runtime.kernel_name}", *args, cwd=course)
-    echo_for(request)(f"nbgrader autograde {chapter} {' '.join(args)} in the {runtime.kernel_name} kernel: "
-                      f"exit {result.returncode} in {time.monotonic() - start:.0f} s")
-    assert result.returncode == 0, f"{built}\n{result.stdout[-5000:]}"
-    assert_kernels_started(runtime, colab_kernels, before, built, result.stdout)
-    return result
+def scores(course, chapter, student):
+    """(score, max score, {test cell: (score, max score)}) of ``student``'s ``chapter`` in ``course``'s gradebook."""
+    with Gradebook(f"sqlite:///{Path(course).resolve() / layout.GRADEBOOK}") as gradebook:
+        submission = gradebook.find_submission(chapter, student)
+        grades = {grade.name: (grade.score, grade.max_score) for notebook in submission.notebooks
+                  for grade in notebook.grades if grade.cell_type == "code"}
+        return submission.score, submission.max_score, grades
 
 
 def cell_errors(path):

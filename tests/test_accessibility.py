@@ -8,12 +8,14 @@ Pages are served and opened as in tests/test_browser.py (tests/site_browser.py, 
 
 import pytest
 
+from chapter_runs import COLAB_CPU
 from site_browser import EDITIONS, TOC_PAGES, audit_book, build_book, open_page, typeset
 
 # A term that chapter 1 teaches, typed into the search field.
 SEARCH_TERM = "softmax"
 
 pytestmark = pytest.mark.slow
+CHAPTER_RUNS = (COLAB_CPU,)  # the book takes its outputs from these runs (tests/chapter_runs.py)
 
 AUDITED_PAGES = [f"{page}.html" for page in TOC_PAGES] + list(audit_book.OTHER_PAGES)
 CHAPTER_1 = next(f"{page}.html" for page in TOC_PAGES if page.startswith("chapters/"))
@@ -49,8 +51,6 @@ _FOCUS = """() => {
             visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 && opacity > 0.9
                      && rect.width > 0 && rect.height > 0 && style.visibility !== 'hidden'};
 }"""
-# Transitions off, so that what is read right after a key press is the final state.
-_NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
@@ -94,7 +94,7 @@ def test_keyboard_reaches_every_control_of_a_chapter_with_visible_focus(browser,
     and each shows it with an outline."""
     page, problems = open_page(browser, server, CHAPTER_1)
     try:
-        page.add_style_tag(content=_NO_TRANSITIONS)
+        page.add_style_tag(content=audit_book.NO_TRANSITIONS)
         controls = page.evaluate(_MARK_CONTROLS)
         assert len(controls) > 20, controls
         reached, unseen = set(), []
@@ -128,7 +128,7 @@ def test_collapsed_test_cells_open_with_a_click_and_from_the_keyboard(browser, e
     for edition in EDITIONS:
         page, problems = open_page(browser, edition_server(edition), CHAPTER_1)
         try:
-            page.add_style_tag(content=_NO_TRANSITIONS)
+            page.add_style_tag(content=audit_book.NO_TRANSITIONS)
             tests = page.locator("details.hide", has_text=build_book.TEST_CELL_COLLAPSE[1])
             facts = page.locator("details.hide", has_text=build_book.FACTS_CELL_COLLAPSE[1])
             assert tests.count() >= 5 and facts.count() >= 3, (edition, tests.count(), facts.count())
@@ -162,7 +162,7 @@ def test_header_buttons_work_from_the_keyboard(browser, server):
     Escape closes again."""
     page, problems = open_page(browser, server, CHAPTER_1)
     try:
-        page.add_style_tag(content=_NO_TRANSITIONS)
+        page.add_style_tag(content=audit_book.NO_TRANSITIONS)
         page.locator("button.dropdown-toggle[aria-label='Launch interactive content']").focus()
         page.keyboard.press("Enter")
         colab = page.locator('.dropdown-menu a[href^="https://colab.research.google.com/"]')

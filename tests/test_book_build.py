@@ -7,6 +7,8 @@ import nbformat
 import pytest
 
 from course_tools import book as build_book
+from course_tools.book.executed import StaleExecutionError, fill_cache, page_with_outputs
+from course_tools.layout import CUT_MARKER
 from helpers import ROOT, chapter_ids
 
 
@@ -128,3 +130,69 @@ def test_the_extension_gives_each_figure_of_a_cell_its_alt_text():
 def test_solutions_setting_rejects_a_typo():
     with pytest.raises(ValueError, match="COURSE_BOOK_SOLUTIONS"):
         build_book.solutions_wanted("noo")
+
+
+# --- pages from executed notebooks (course_tools.book.executed): the shortcut of the test suite's book ----------
+
+def _executed_solutions(chapter):
+    """The chapter's solution notebook as if executed (hidden tests and solution markers still in it, as in
+    nbgrader's autograded notebook of the solutions): one output and an execution count per code cell."""
+    nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    for count, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
+        cell.execution_count = count
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"output of cell {count}\n")]
+    return nb
+
+
+def test_a_page_takes_the_outputs_of_its_executed_chapter():
+    chapter = chapter_ids()[0]
+    page = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    filled = page_with_outputs(page, _executed_solutions(chapter))
+    code = [cell for cell in filled.cells if cell.cell_type == "code"]
+    assert [cell.outputs[0]["text"] for cell in code] == [f"output of cell {i}\n" for i in range(1, len(code) + 1)]
+    assert [cell.source for cell in code] == [cell.source for cell in page.cells if cell.cell_type == "code"]
+    assert all("HIDDEN TESTS" not in cell.source for cell in code)
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("edit", "is not the page's code"), ("drop", "code cells, the page"), ("skip", "did not run"),
+    ("cut", "cut by the grader's output limits")])
+def test_an_executed_notebook_that_is_not_the_pages_code_is_refused(damage, message):
+    """The shortcut fails when what it stands for breaks: an out-of-date run, a cell that did not run, an
+    output nbgrader cut."""
+    chapter = chapter_ids()[0]
+    page = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    executed = _executed_solutions(chapter)
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    if damage == "edit":
+        code[5].source += "\nprint('changed since the run')"
+    elif damage == "drop":
+        executed.cells.remove(code[5])
+    elif damage == "skip":
+        code[5].execution_count = None
+    else:
+        code[5].outputs[0]["text"] += f"{CUT_MARKER}: 1,000 more characters ...\n"
+    with pytest.raises(StaleExecutionError, match=message):
+        page_with_outputs(page, executed)
+
+
+def test_the_cache_hands_the_outputs_to_the_page_and_to_no_other(tmp_path):
+    """What Jupyter Book looks up (jupyter-cache's match on the page's code) finds the stored outputs; a page
+    whose code changed since is not matched, so the build would execute it."""
+    from jupyter_cache import get_cache
+
+    chapter = chapter_ids()[0]
+    page_path = tmp_path / "source" / f"{chapter}.ipynb"
+    page_path.parent.mkdir()
+    nbformat.write(build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb"), page_path)
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    nbformat.write(_executed_solutions(chapter), executed / f"{chapter}.ipynb")
+    assert fill_cache(tmp_path / "cache", [page_path], executed) == [page_path]
+    cache = get_cache(str(tmp_path / "cache"))
+    _, merged = cache.merge_match_into_notebook(nbformat.read(page_path, as_version=4))
+    assert next(c for c in merged.cells if c.cell_type == "code").outputs[0]["text"] == "output of cell 1\n"
+    changed = nbformat.read(page_path, as_version=4)
+    next(c for c in changed.cells if c.cell_type == "code").source += "\n# edited"
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(changed)

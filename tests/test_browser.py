@@ -11,6 +11,7 @@ The fixtures and helpers are shared with tests/test_accessibility.py (tests/conf
 import pytest
 import yaml
 
+from chapter_runs import COLAB_CPU
 from helpers import ROOT
 from site_browser import TOC_PAGES, open_page, page_path, typeset
 
@@ -18,6 +19,7 @@ from site_browser import TOC_PAGES, open_page, page_path, typeset
 SEARCH_TERM = "softmax"
 
 pytestmark = pytest.mark.slow
+CHAPTER_RUNS = (COLAB_CPU,)  # the book takes its outputs from these runs (tests/chapter_runs.py)
 
 
 @pytest.mark.parametrize("index", range(len(TOC_PAGES)), ids=TOC_PAGES)

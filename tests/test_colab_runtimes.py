@@ -28,16 +28,15 @@ import tomllib
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from chapter_runs import COLAB_TPU, TPU_CHAPTER
 from course_tools import colab
-from helpers import (ROOT, assert_kernels_started, autograde_in_colab, cell_errors, chapter_ids, echo_for,
-                     released_course)
+from helpers import ROOT, cell_errors, chapter_ids, echo_for
 
 CPU, TPU = colab.RUNTIMES["cpu"], colab.RUNTIMES["tpu"]
-TPU_CHAPTER = "05_going_deeper"  # the chapter that must run on Colab's TPU runtime
+CHAPTER_RUNS = (COLAB_TPU,)  # the runs these tests read (tests/chapter_runs.py)
 COLAB_LISTS = ("pip-freeze.txt", "pip-freeze.gpu.txt", "pip-freeze.tpu.txt")
 
 
@@ -113,12 +112,14 @@ def test_colab_cpu_environment_installs_what_the_chapter_imports(chapter):
 def _run_nbval(runtime, path, colab_kernels, request, built):
     before = len(colab.kernel_launches(colab_kernels, runtime))
     start = time.monotonic()
-    result = colab.nbval(runtime, path, colab_kernels)
+    result = colab.nbval(runtime, path, colab_kernels, timeout=600)
     seconds = time.monotonic() - start
-    outcome = "passed" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+    outcome = "passed" if result.returncode == 0 else f"FAILED (exit {result.returncode}; None: stopped after 600 s)"
     echo_for(request)(f"nbval {path.name} in the {runtime.kernel_name} kernel: {outcome} in {seconds:.0f} s")
     assert result.returncode == 0, f"{built}\n{result.stdout[-8000:]}"
-    assert_kernels_started(runtime, colab_kernels, before, built, result.stdout)
+    started = colab.kernel_launches(colab_kernels, runtime)[before:]
+    assert started and set(started) == {str(runtime.venv)}, (
+        f"{built}\nexpected kernels in {runtime.venv}, started: {started}\n{result.stdout[-3000:]}")
 
 
 @pytest.mark.slow
@@ -199,49 +200,33 @@ assert "tensorflow" not in sys.modules
 print("imported", ", ".join(names))
 """
     result = subprocess.run([str(TPU.python), "-c", code], cwd="/", stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, timeout=300)
     assert result.returncode == 0, f"{tpu_env}\n{result.stdout[-5000:]}"
     assert "tensorflow: No module named 'tensorflow'" in result.stdout, result.stdout
 
 
-@pytest.fixture(scope="module")
-def tpu_graded(tpu_env, colab_kernels, tmp_path_factory, request):
-    """Chapter 5 autograded by nbgrader's CLI in the colab-tpu kernel: the solutions typed into the student
-    version ("perfect") and the untouched student version ("blank")."""
-    course = released_course(tmp_path_factory.mktemp("course-tpu"), TPU_CHAPTER)
-    autograde = autograde_in_colab(TPU, TPU_CHAPTER, course, colab_kernels, tpu_env, request)
-    return course, autograde.stdout
-
-
-def _score(course, student):
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission(TPU_CHAPTER, student)
-        grades = {grade.name: (grade.score, grade.max_score) for notebook in submission.notebooks
-                  for grade in notebook.grades if grade.cell_type == "code"}
-        return submission.score, submission.max_score, grades
-
-
 @pytest.mark.slow
-def test_chapter5_solutions_score_full_marks_on_colab_tpu(tpu_graded, tpu_env):
-    course, log = tpu_graded
-    score, max_score, grades = _score(course, "perfect")
+def test_chapter5_solutions_score_full_marks_on_colab_tpu(chapter_runs):
+    run = chapter_runs.get(COLAB_TPU, TPU_CHAPTER)
+    score, max_score, grades = run.scores("perfect")
     assert max_score > 0 and score == max_score, (
-        f"{tpu_env}\n{ {name: g for name, g in grades.items() if g[0] != g[1]} }\n{log[-3000:]}")
+        f"{run.describe()}\n{ {name: g for name, g in grades.items() if g[0] != g[1]} }\n{run.output[-3000:]}")
 
 
 @pytest.mark.slow
-def test_chapter5_blank_release_scores_zero_on_colab_tpu(tpu_graded, tpu_env):
-    course, _ = tpu_graded
-    score, max_score, grades = _score(course, "blank")
-    assert max_score > 0 and score == 0, f"{tpu_env}\n{grades}"
+def test_chapter5_blank_release_scores_zero_on_colab_tpu(chapter_runs):
+    run = chapter_runs.get(COLAB_TPU, TPU_CHAPTER)
+    score, max_score, grades = run.scores("blank")
+    assert max_score > 0 and score == 0, f"{run.describe()}\n{grades}"
 
 
 @pytest.mark.slow
-def test_chapter5_runs_on_colab_tpu(tpu_graded, tpu_env):
+def test_chapter5_runs_on_colab_tpu(chapter_runs):
     """Every cell of chapter 5 ran without an error in the TPU kernel: nbval --nbval-lax's criterion (no cell
     raises; the chapters check no outputs), checked on nbgrader's run of the solutions (the "perfect"
     submission, whose test cells nbgrader restored, hidden tests included) instead of a second run of
     several minutes. For a real nbval run: .venv/bin/course-colab nbval tpu solutions/05_going_deeper"""
-    course, _ = tpu_graded
-    problems = cell_errors(course / "autograded" / "perfect" / TPU_CHAPTER / f"{TPU_CHAPTER}.ipynb")
-    assert not problems, f"{tpu_env}\n" + "\n\n".join(problems)
+    run = chapter_runs.get(COLAB_TPU, TPU_CHAPTER)
+    assert run.kernels and set(run.kernels) == {str(TPU.venv)}, f"kernels started in {run.kernels}"
+    problems = cell_errors(run.notebook("perfect"))
+    assert not problems, f"{run.describe()}\n" + "\n\n".join(problems)

@@ -17,8 +17,9 @@ from traitlets.config import Config
 
 from course_tools import sandbox as grading_sandbox
 
-pytestmark = pytest.mark.skipif(grading_sandbox.bwrap_problem() is not None,
-                                reason=f"no sandbox here: {grading_sandbox.bwrap_problem()}")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(grading_sandbox.bwrap_problem() is not None,
+                                 reason=f"no sandbox here: {grading_sandbox.bwrap_problem()}")]
 MIB = 1024 ** 2
 
 

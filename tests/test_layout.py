@@ -54,7 +54,7 @@ def test_every_python_module_reads_in_one_sitting():
     import subprocess
 
     tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=layout.ROOT, stdout=subprocess.PIPE, text=True,
-                             check=True).stdout.split()
+                             check=True, timeout=60).stdout.split()
     if not tracked:
         pytest.skip("not a git checkout")
     lengths = {path: len((layout.ROOT / path).read_text(encoding="utf-8").splitlines()) for path in tracked

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import ROOT, chapter_ids, grade_id
 
-from course_tools.layout import HIDDEN_TEST_MARKERS
+from course_tools.layout import HIDDEN_TEST_MARKERS, QUICK_ENV
 
 HIDDEN_BEGIN, HIDDEN_END = HIDDEN_TEST_MARKERS
 TENSORFLOW_NAMES = {"tf", "tensorflow", "keras"}
@@ -119,3 +119,42 @@ def test_readme_counts_the_graded_exercises_and_points():
     assert stated == (len(tests), points), (
         f"README.md says {stated[0]} graded exercises ({stated[1]} points); the notebooks hold {len(tests)} "
         f"({points:g} points)")
+
+
+def quick_mode_in_graded_cells(nb):
+    """Grade ids of the cells with nbgrader metadata (answers, tests, facts, the locked cells that train a
+    design) whose code asks for quick mode, and the ids of cells that read COURSE_QUICK themselves."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if re.search(rf"(environ|getenv)\b[^\n]*{QUICK_ENV}", cell.source):
+            found.append(f"{cell.get('id')} reads {QUICK_ENV} itself instead of course_utils.quick_mode()")
+        elif "quick_mode(" in cell.source and _nbgrader(cell):
+            found.append(f"{grade_id(cell) or cell.get('id')} is graded or locked and changes with quick mode")
+    return found
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_quick_mode_shortens_only_the_lessons_training(chapter):
+    """Quick mode (COURSE_QUICK=1, the test suite's setting) shortens the lessons' training through one
+    mechanism the learner can read, ``course_utils.quick_mode()``; a graded exercise trains as it does for
+    a learner, because its threshold was measured with that training."""
+    nb = _notebook(chapter)
+    assert not quick_mode_in_graded_cells(nb), quick_mode_in_graded_cells(nb)
+    if chapter != chapter_ids()[0]:
+        return
+    lesson = [cell for cell in nb.cells if "quick_mode()" in cell.source]
+    assert lesson, "chapter 1's lesson training is shortened in quick mode"
+
+
+def test_the_quick_mode_rule_catches_a_graded_cell_that_trains_less():
+    """The rule above can fail: a locked cell that trains a design for a test, shortened in quick mode."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("EPOCHS = 2 if course_utils.quick_mode() else 10"),
+        nbformat.v4.new_code_cell("epochs = 1 if course_utils.quick_mode() else 3\nmodel.fit(x, y, epochs=epochs)",
+                                  metadata={"nbgrader": {"grade_id": "design_trainer", "locked": True}}),
+        nbformat.v4.new_code_cell("import os\nQUICK = os.environ.get('COURSE_QUICK')"),
+    ])
+    found = quick_mode_in_graded_cells(nb)
+    assert len(found) == 2 and "design_trainer" in found[0] and "reads COURSE_QUICK" in found[1]

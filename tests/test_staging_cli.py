@@ -54,8 +54,9 @@ def test_stage_data_command_fails_with_a_hint_when_data_is_missing(tmp_path, cap
 
 
 def test_module_runs_as_a_command():
-    result = subprocess.run([sys.executable, "-m", "course_tools.staging", "--help"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "course_tools.staging", "--help"], capture_output=True, text=True,
+                            timeout=120)
     assert result.returncode == 0 and "stage" in result.stdout
     result = subprocess.run([sys.executable, "-m", "course_tools.staging", "stage", "--help"],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "--no-download" in result.stdout

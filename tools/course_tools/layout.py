@@ -11,7 +11,6 @@ their true/false parsing live in ``course_utils.config``, which the notebooks re
 """
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -94,22 +93,16 @@ def solution_lines(source):
     return "\n".join(line for line in source.split("\n") if line.strip() not in SOLUTION_MARKERS)
 
 
-def nbgrader(args, cwd, timeout=None):
+def nbgrader(args, cwd, timeout=None, env=None):
     """Run the real nbgrader CLI with ``args`` in ``cwd``; return a ``CompletedProcess`` whose ``stdout``
     holds stdout and stderr merged.
 
-    ``returncode`` is ``None`` when ``timeout`` (seconds) passed: nbgrader and every kernel it started are
-    then stopped (kernels run in sessions of their own, so the whole process tree is killed)."""
-    from course_tools.sandbox import kill_tree
+    ``env`` is the environment of the nbgrader process (default: this process's). ``returncode`` is ``None``
+    when ``timeout`` (seconds) passed: nbgrader and every kernel it started are then stopped (kernels run in
+    sessions of their own, so the whole process tree is killed), as they are when waiting is interrupted
+    (Ctrl-C, a test's time limit)."""
+    from course_tools.processes import run
 
-    command = [str(BIN / "nbgrader"), *args]
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader calls alembic
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-        return subprocess.CompletedProcess(command, proc.returncode, output)
-    except subprocess.TimeoutExpired:
-        kill_tree(proc.pid)
-        output, _ = proc.communicate()
-        return subprocess.CompletedProcess(command, None, output)
+    base = os.environ if env is None else env
+    env = {**base, "PATH": f"{BIN}{os.pathsep}{base.get('PATH', '')}"}  # nbgrader calls alembic
+    return run([BIN / "nbgrader", *args], cwd=cwd, env=env, timeout=timeout)

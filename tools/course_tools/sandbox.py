@@ -42,7 +42,7 @@ def bwrap_problem(bwrap="bwrap"):
                 "or grade with --no-sandbox")
     probe = [path, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
              "--die-with-parent", "--", "true"]
-    result = subprocess.run(probe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(probe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     if result.returncode != 0:
         return (f"bubblewrap cannot create a sandbox on this machine ({result.stdout.strip()[:200]}); "
                 "unprivileged user namespaces may be disabled. Grade as root, enable them, or pass --no-sandbox")
@@ -56,7 +56,7 @@ def python_paths(python, env=None):
             "extra = list(spec.submodule_search_locations) if spec and spec.submodule_search_locations else []\n"
             "print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,"
             " *sys.path, *extra]))")
-    output = subprocess.run([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    output = subprocess.run([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120,
                             text=True, env=env, check=True, cwd="/").stdout
     return [Path(p).resolve() for p in json.loads(output) if p]
 

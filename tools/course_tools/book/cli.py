@@ -1,6 +1,6 @@
 """Build the HTML book into <output>/_build/html (default: the repository's own _build/html).
 
-    course-book [--output DIR] [--all] [--no-solutions] [--execution-cache DIR]
+    course-book [--output DIR] [--all] [--no-solutions] [--execution-cache DIR] [--executed DIR]
 
 Steps:
 1. Write the book's source tree into <output>/_build/book-source: the pages listed in _toc.yml, where
@@ -13,6 +13,10 @@ Steps:
    ``_static/mathjax`` (copied to <source>/_vendor/mathjax): the pages typeset their equations without reaching a CDN.
 3. Run ``jupyter-book build`` on it with warnings as errors. Notebooks are executed by a real kernel;
    Jupyter Book's cache (<output>/_build/.jupyter_cache) skips chapters whose code did not change.
+   ``--executed DIR`` first stores in that cache the chapters already executed elsewhere (``DIR/<id>.ipynb``,
+   e.g. nbgrader's autograded notebooks of the solutions; see ``course_tools.book.executed``): those pages
+   take their outputs and are not run again. The test suite builds the book this way from the chapters it
+   has just graded in Colab's CPU package set.
 
 Solutions: ``COURSE_BOOK_SOLUTIONS=0`` (or ``--no-solutions``) builds an edition without them. The
 notebooks still run in full (so plots and results stay on the page, from the same execution cache), but
@@ -25,6 +29,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from course_tools.book.executed import fill_cache
 from course_tools.book.source import write_source
 from course_tools.layout import BIN, BOOK_SOLUTIONS_ENV, DATA_DIR_ENV, ROOT, env_flag, use_staged_data
 
@@ -41,16 +46,22 @@ def solutions_wanted(value=None):
     return env_flag(SOLUTIONS_SETTING, True, environ)
 
 
-def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None):
+def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None, executed=None):
     """Write the source tree and run jupyter-book; return its exit code.
 
     ``solutions`` None reads $COURSE_BOOK_SOLUTIONS; ``execution_cache`` None keeps Jupyter Book's default
-    (<output>/_build/.jupyter_cache)."""
+    (<output>/_build/.jupyter_cache); ``executed`` is a folder of executed chapters to fill that cache from
+    (``course_tools.book.executed``)."""
     output = Path(output).resolve()
     solutions = solutions_wanted() if solutions is None else bool(solutions)
     source_dir = output / "_build" / "book-source"
     pages = write_source(source_dir, solutions=solutions, execution_cache=execution_cache)
     print(f"book source: {len(pages)} pages in {source_dir} ({'with' if solutions else 'without'} solutions)")
+    if executed is not None:
+        cache_dir = Path(execution_cache) if execution_cache else output / "_build" / ".jupyter_cache"
+        stored = fill_cache(cache_dir, pages, executed)
+        print(f"{len(stored)} chapters take their outputs from the executed notebooks in {executed}: "
+              + ", ".join(page.stem for page in stored))
     command = [str(BIN / "jupyter-book"), "build", str(source_dir), "--path-output", str(output),
                "-W", "--keep-going", *extra_args]
     print(" ".join(command), flush=True)
@@ -69,10 +80,12 @@ def main(argv=None):
                         help=f"leave the solutions out (same as {SOLUTIONS_SETTING}=0)")
     parser.add_argument("--execution-cache", default=None,
                         help="folder of Jupyter Book's execution cache (default: <output>/_build/.jupyter_cache)")
+    parser.add_argument("--executed", default=None, metavar="DIR",
+                        help="folder of executed chapters (<id>.ipynb) whose outputs the pages take instead of running")
     args = parser.parse_args(argv)
     solutions = False if args.no_solutions else solutions_wanted()
     code = build(args.output, ["--all"] if args.all else [], solutions=solutions,
-                 execution_cache=args.execution_cache)
+                 execution_cache=args.execution_cache, executed=args.executed)
     if code == 0:
         print(f"\nThe book is ready: open {Path(args.output).resolve() / '_build' / 'html' / 'index.html'}")
     return code

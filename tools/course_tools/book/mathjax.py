@@ -12,6 +12,8 @@ from course_tools.layout import ROOT
 MATHJAX_VERSION = "3.2.2"
 MATHJAX_ENTRY = "tex-mml-chtml.js"
 NPM_PREFIX = ROOT / "_build" / "npm"
+# Seconds an `npm install` of one package may take before it counts as hung.
+NPM_TIMEOUT = 600
 # Its copy in the book source: a static folder of its own, so that Jupyter Book does not add every
 # script in _static to every page.
 VENDOR_DIR = "_vendor"
@@ -50,7 +52,7 @@ def npm_package(name, version, prefix, needed, why):
     Path(prefix).mkdir(parents=True, exist_ok=True)
     command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save", f"{name}@{version}"]
     print(" ".join(command), flush=True)
-    if subprocess.call(command, stdout=sys.stderr) != 0 or not (package / needed).is_file():
+    if subprocess.call(command, stdout=sys.stderr, timeout=NPM_TIMEOUT) != 0 or not (package / needed).is_file():
         raise RuntimeError(f"`{' '.join(command)}` did not install {package / needed}.")
     return package
 

@@ -17,6 +17,8 @@ from course_tools.colab.runtimes import COLAB_PYTHON, RUNTIMES, constraints_text
 from course_tools.layout import ROOT
 
 SCHEMA = 1  # bump to force a rebuild when this package changes how it builds
+# Seconds one step of a build (venv, pip install) may take: a fresh install takes about a minute.
+STEP_TIMEOUT = 1200
 
 
 def _digest(*parts):
@@ -46,9 +48,12 @@ def read_stamp(runtime):
 
 
 def _run(command, log, **kwargs):
+    """Run a step of the build with its output in ``log``; a step that takes longer than STEP_TIMEOUT counts as
+    hung (``subprocess.TimeoutExpired``)."""
     log.write(f"$ {' '.join(map(str, command))}\n")
     log.flush()
-    result = subprocess.run([str(c) for c in command], stdout=log, stderr=subprocess.STDOUT, text=True, **kwargs)
+    result = subprocess.run([str(c) for c in command], stdout=log, stderr=subprocess.STDOUT, text=True,
+                            timeout=STEP_TIMEOUT, **kwargs)
     if result.returncode != 0:
         log.flush()
         tail = Path(log.name).read_text()[-6000:]
@@ -59,7 +64,8 @@ def installed_versions(runtime):
     """``{canonical name: version}`` of every distribution in the environment, pip included."""
     code = ("import importlib.metadata as m, json; "
             "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))")
-    result = subprocess.run([str(runtime.python), "-c", code], stdout=subprocess.PIPE, text=True, check=True)
+    result = subprocess.run([str(runtime.python), "-c", code], stdout=subprocess.PIPE, text=True, check=True,
+                            timeout=120)
     return {canonicalize_name(name): version for name, version in json.loads(result.stdout).items()}
 
 

@@ -2,12 +2,12 @@
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 from course_tools.colab.interpreter import DEV_PYTHON
 from course_tools.colab.runtimes import RUNTIMES
 from course_tools.layout import ROOT
+from course_tools.processes import run
 
 
 # What the kernel runs: ipykernel_launcher's own code (drop the current folder from sys.path, then start the
@@ -53,12 +53,13 @@ def kernel_environ(jupyter_dir, runtime, base=None):
     return env
 
 
-def nbval(runtime, path, jupyter_dir, cell_timeout=900, extra=()):
+def nbval(runtime, path, jupyter_dir, cell_timeout=900, extra=(), timeout=None):
     """Run ``path`` (a notebook or folder) with nbval from the dev environment in ``runtime``'s kernel, in
-    quick mode with the staged data (the root conftest.py sets both); return the CompletedProcess."""
+    quick mode with the staged data (the root conftest.py sets both); return the CompletedProcess (stdout
+    and stderr merged; ``returncode`` None when ``timeout`` seconds passed and the run was stopped)."""
     command = [str(DEV_PYTHON), "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "-q", "-rfE",
                "--nbval-lax", "--nbval-kernel-name", runtime.kernel_name, f"--nbval-cell-timeout={cell_timeout}",
                *extra, str(path)]
     env = kernel_environ(jupyter_dir, runtime)
     env.pop("PYTEST_ADDOPTS", None)  # the caller's options (e.g. -n 2) are not meant for this inner run
-    return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return run(command, cwd=ROOT, env=env, timeout=timeout)
