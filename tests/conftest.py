@@ -50,15 +50,17 @@ def no_data_dir(monkeypatch):
 
 
 def build_book(output, solutions, ledger, *options):
-    """Build the book into ``output`` (``python -m course_tools.book``) with or without the solutions; keep its
-    log in ``output/build.log``; enter each chapter it executed in ``ledger``; return ``output/_build``."""
+    """Build the book into ``output`` (``python -m course_tools.book``) with or without the solutions; keep what
+    it printed in ``output/build.log`` (jupyter-book's own output is in ``output/_build/logs/book.log``); enter
+    each chapter it executed in ``ledger``; return ``output/_build``."""
     from helpers import chapter_ids
 
     env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1" if solutions else "0"}
     result = run([sys.executable, "-m", "course_tools.book", "--output", output, *options], env=env,
                  timeout=BOOK_TIMEOUT)
     (output / "build.log").write_text(result.stdout, encoding="utf-8")
-    for line in result.stdout.splitlines():
+    book_log = output / "_build" / "logs" / "book.log"
+    for line in book_log.read_text(encoding="utf-8").splitlines() if book_log.is_file() else []:
         for chapter in chapter_ids():
             if "Executing notebook" in line and f"{chapter}.ipynb" in line:
                 ledger.record(chapter, "book build", "full", "executed by Jupyter Book")

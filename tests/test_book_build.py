@@ -196,3 +196,23 @@ def test_the_cache_hands_the_outputs_to_the_page_and_to_no_other(tmp_path):
     next(c for c in changed.cells if c.cell_type == "code").source += "\n# edited"
     with pytest.raises(KeyError):
         cache.match_cache_notebook(changed)
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("/x/_build/book-source/chapters/01_linear_models/01_linear_models.ipynb: Executing notebook using local CWD "
+     "[mystnb]", "  executing 01_linear_models ..."),
+    ("/x/chapters/01_linear_models/01_linear_models.ipynb: Executed notebook in 12.34 seconds [mystnb]",
+     "  01_linear_models executed in 12 s"),
+    ("/x/chapters/02_deep_networks/02_deep_networks.ipynb: Using cached notebook: ID=3 [mystnb]",
+     "  02_deep_networks: outputs from the execution cache"),
+    ("/x/intro.md:3: WARNING: undefined label: 'nowhere'", "/x/intro.md:3: WARNING: undefined label: 'nowhere'"),
+    ("build succeeded.", "build succeeded."),
+    ("reading sources... [ 50%] chapters/01_linear_models/01_linear_models", None),
+    ("I0000 00:00:1796198350.327793 643 port.cc:153] oneDNN custom operations are on.", None),
+])
+def test_the_terminal_shows_what_a_person_needs_of_the_build(line, shown):
+    """course-book prints each chapter as it executes with its time, warnings, errors and the result; the rest
+    of jupyter-book's output goes to its log file only."""
+    from course_tools.book.cli import progress_line
+
+    assert progress_line(line) == shown

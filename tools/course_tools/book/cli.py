@@ -26,6 +26,7 @@ the solution and its output, and the notebook offered for download is the studen
 
 import argparse
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -34,6 +35,11 @@ from course_tools.book.source import write_source
 from course_tools.layout import BIN, BOOK_SOLUTIONS_ENV, DATA_DIR_ENV, ROOT, env_flag, use_staged_data
 
 SOLUTIONS_SETTING = BOOK_SOLUTIONS_ENV
+# jupyter-book's whole output goes to <output>/_build/logs/book.log; the terminal gets what a person needs
+# (``progress_line``).
+LOG = Path("_build") / "logs" / "book.log"
+_CHAPTER_PAGE = re.compile(r"chapters/([^/\s]+)/\1\.ipynb")
+_SECONDS = re.compile(r"Executed notebook in ([\d.]+) seconds")
 
 
 def solutions_wanted(value=None):
@@ -64,12 +70,50 @@ def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None, exec
               + ", ".join(page.stem for page in stored))
     command = [str(BIN / "jupyter-book"), "build", str(source_dir), "--path-output", str(output),
                "-W", "--keep-going", *extra_args]
-    print(" ".join(command), flush=True)
     # A non-interactive MPLBACKEND (set by some test runners) would stop the kernel's inline figures.
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     if DATA_DIR_ENV not in env and use_staged_data(env):  # what `make data` staged
         print(f"{DATA_DIR_ENV} is unset: the chapters read the data staged in {env[DATA_DIR_ENV]}")
-    return subprocess.call(command, env=env)
+    log = output / LOG
+    print(f"jupyter-book build (its whole output: {log})", flush=True)
+    return run_logged(command, env, log)
+
+
+def progress_line(line):
+    """What a person needs to see of one line of jupyter-book's output: a chapter starting to execute, the
+    seconds it took, a chapter taken from the execution cache, a warning or error, the build's result; else
+    ``None``."""
+    text = line.strip()
+    page = _CHAPTER_PAGE.search(text)
+    chapter = page.group(1) if page else None
+    seconds = _SECONDS.search(text)
+    if chapter and "Executing notebook" in text:
+        return f"  executing {chapter} ..."
+    if chapter and seconds:
+        return f"  {chapter} executed in {float(seconds.group(1)):.0f} s"
+    if chapter and "Using cached notebook" in text:
+        return f"  {chapter}: outputs from the execution cache"
+    if "WARNING" in text or "ERROR" in text or text.startswith(("build succeeded", "build finished")):
+        return text
+    return None
+
+
+def run_logged(command, env, log):
+    """Run ``command`` with its output (stdout and stderr) written to the file ``log`` as it comes, and the
+    lines ``progress_line`` keeps printed; return its exit code. On failure the log's last lines are printed."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as handle:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:
+            handle.write(line)
+            shown = progress_line(line)
+            if shown:
+                print(shown, flush=True)
+        code = process.wait()
+    if code != 0:
+        print(f"jupyter-book failed (exit {code}); the end of {log}:")
+        print("".join(log.read_text(encoding="utf-8").splitlines(keepends=True)[-40:]))
+    return code
 
 
 def main(argv=None):
