@@ -5,7 +5,7 @@
 #   make release     regenerate chapters/ from solutions/ with nbgrader
 #   make benchmark   measure accuracy and input-pipeline speed (prints a table)
 #   make audit       build the book, then check every page with axe-core (WCAG 2.1 A/AA; needs npm)
-#   make colab-envs  build .venv-colab-cpu and .venv-colab-tpu from Colab's package lists in tests/colab/
+#   make colab-envs  build .venv-colab-cpu and .venv-colab-tpu from Colab's package lists in tools/course_tools/colab/lists/
 #                    (the tests build them too; rebuilt only when the lists or pyproject.toml change)
 #   make lock        compute requirements.lock again from requirements.txt (exact versions and hashes)
 #
@@ -80,7 +80,7 @@ lock: venv
 	@echo "requirements.lock written: review the changed versions (git diff), then run make test and commit both files"
 
 # Colab's CPU and TPU runtimes as virtual environments (.venv-colab-cpu, .venv-colab-tpu), from the package
-# lists in tests/colab/; tests/test_colab_runtimes.py builds them too. Only what changed is redone.
+# lists in tools/course_tools/colab/lists/; tests/test_colab_runtimes.py builds them too. Only what changed is redone.
 colab-envs: venv
 	$(BIN)/course-colab build
 

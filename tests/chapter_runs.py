@@ -167,11 +167,14 @@ def starting_order(wanted, chapters):
 
 
 def runs_wanted(items, chapters, tpu_chapter=TPU_CHAPTER):
-    """The runs that the selected tests ``items`` read: each test module names the environments whose runs it
-    reads in ``CHAPTER_RUNS``; a test parametrized with a ``chapter`` reads that chapter's, any other test every
-    chapter's (Colab's TPU runtime runs ``tpu_chapter`` only)."""
+    """The runs that the selected tests ``items`` read: of the tests that use the ``chapter_runs`` fixture (also
+    through another fixture), each test module names the environments whose runs it reads in ``CHAPTER_RUNS``;
+    a test parametrized with a ``chapter`` reads that chapter's, any other test every chapter's (Colab's TPU
+    runtime runs ``tpu_chapter`` only)."""
     wanted = set()
     for item in items:
+        if "chapter_runs" not in getattr(item, "fixturenames", ()):
+            continue
         environments = getattr(getattr(item, "module", None), "CHAPTER_RUNS", ())
         callspec = getattr(item, "callspec", None)
         chosen = [callspec.params["chapter"]] if callspec and "chapter" in callspec.params else chapters

@@ -1,4 +1,5 @@
-"""The course on Colab's package versions (the lists in tests/colab/, environments built by course_tools.colab).
+"""The course on Colab's package versions (Colab's lists in tools/course_tools/colab/lists/, environments built
+by course_tools.colab).
 
 Fast checks (dev environment): course_utils's declared dependencies admit every version in Colab's CPU, GPU
 and TPU lists, and the CPU environment installs every package the chapters import.
@@ -73,7 +74,7 @@ def test_declared_dependencies_admit_colab_versions(freeze):
     requires_python = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("requires-python", "")
     if requires_python and not Requirement(f"python{requires_python}").specifier.contains(python):
         violations.append(f"requires-python {requires_python} excludes Colab's Python {python}")
-    assert not violations, f"pyproject.toml against tests/colab/{freeze}:\n" + "\n".join(violations)
+    assert not violations, f"pyproject.toml against tools/course_tools/colab/lists/{freeze}:\n" + "\n".join(violations)
 
 
 def imported_modules(notebook):

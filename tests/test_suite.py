@@ -63,10 +63,12 @@ def test_cell_errors_names_the_cell_that_raised_and_the_one_that_did_not_run(tmp
 def test_only_the_runs_the_selected_tests_read_start():
     roundtrip = SimpleNamespace(CHAPTER_RUNS=(COLAB_CPU, SANDBOX))
     tpu = SimpleNamespace(CHAPTER_RUNS=(COLAB_TPU,))
-    one_chapter = [_item(module=roundtrip, chapter="02_b")]
+    one_chapter = [_item(["chapter_runs"], module=roundtrip, chapter="02_b")]
     assert runs_wanted(one_chapter, CHAPTERS, tpu_chapter="05_e") == [(SANDBOX, "02_b"), (COLAB_CPU, "02_b")]
-    assert runs_wanted([_item(module=tpu)], CHAPTERS, tpu_chapter="05_e") == [(COLAB_TPU, "05_e")]
-    assert runs_wanted([_item(module=SimpleNamespace())], CHAPTERS) == [], "a module that reads no run starts none"
+    assert runs_wanted([_item(["chapter_runs"], module=tpu)], CHAPTERS, tpu_chapter="05_e") == [(COLAB_TPU, "05_e")]
+    assert runs_wanted([_item(["tmp_path"], module=tpu)], CHAPTERS) == [], "a fast test of that module reads no run"
+    assert runs_wanted([_item(["chapter_runs"], module=SimpleNamespace())], CHAPTERS) == [], (
+        "a module that names no environment reads no run")
 
 
 def test_runs_start_with_the_last_chapter_and_its_longest_environment():

@@ -1,6 +1,6 @@
 """Colab's runtimes rebuilt on this machine, so that the chapters are tested on Colab's package versions.
 
-Colab publishes what its runtimes have installed (``pip freeze``; copied into ``tests/colab/``, see the
+Colab publishes what its runtimes have installed (``pip freeze``; copied into ``tools/course_tools/colab/lists/``, see the
 README there). This package builds two virtual environments in the repository root from those lists:
 
 * ``.venv-colab-cpu``: Colab's CPU runtime: tensorflow, keras, tensorflow-hub, numpy, matplotlib, mlxtend,
