@@ -8,6 +8,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_utils.colors import text_color_on
 from course_utils.evaluation import confusion_matrix
 
 MISTAKE_COLOR = "tab:red"
@@ -21,26 +22,6 @@ LINE_STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P")
 # A sequential map whose lightness falls steadily with the count: readable in grey and by colour-blind readers.
 CONFUSION_CMAP = "Blues"
-
-
-def relative_luminance(color):
-    """WCAG's relative luminance (0 black to 1 white) of a matplotlib colour."""
-    from matplotlib.colors import to_rgb
-
-    channels = np.asarray(to_rgb(color), dtype=float)
-    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
-    return float(linear @ [0.2126, 0.7152, 0.0722])
-
-
-def contrast_ratio(first, second):
-    """WCAG's contrast ratio (1 to 21) of two matplotlib colours."""
-    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def text_color_on(background):
-    """"black" or "white", whichever contrasts more with ``background`` (a matplotlib colour)."""
-    return "black" if contrast_ratio("black", background) >= contrast_ratio("white", background) else "white"
 
 
 def _as_image_batch(images):

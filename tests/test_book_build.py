@@ -75,7 +75,7 @@ def test_book_config_switches_on_mathjax_assistive_mathml():
                                                ("#0087ff", "#29313d"), ("#000000", "#29313d"),
                                                ("#ffff00", "#ffffff")])
 def test_readable_color_reaches_aa_contrast_and_keeps_what_already_does(color, background):
-    from course_utils.plots import contrast_ratio
+    from course_utils.colors import contrast_ratio
 
     readable = build_book.readable_color(color, background)
     assert contrast_ratio(readable, background) >= 4.5
@@ -121,7 +121,7 @@ def test_the_extension_gives_each_figure_of_a_cell_its_alt_text():
     shared = cell({"mystnb": {"image": {"alt": "set by MyST-NB"}}}, 1)
     wrong = cell({build_book.ALT_TEXTS_KEY: ["only one"]}, 2)
     doctree.extend([listed, shared, wrong])
-    build_book._figure_alt_texts(SimpleNamespace(env=SimpleNamespace(docname="chapter")), doctree)
+    build_book.give_figures_their_alt_texts(SimpleNamespace(env=SimpleNamespace(docname="chapter")), doctree)
     assert [image.get("alt") for image in listed.findall(nodes.image)] == ["a grid of digits", "a bar chart"]
     assert [image.get("alt") for image in shared.findall(nodes.image)] == [None], "left to MyST-NB"
     assert [image.get("alt") for image in wrong.findall(nodes.image)] == [None, None], "a warning instead"

@@ -6,7 +6,7 @@ from PIL import Image
 
 from course_utils import datasets, hub, image_folders
 
-from course_tools.staging import extractor, standins
+from course_tools.staging import extractor, folders, standins
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +44,16 @@ def test_source_and_target_classes_split_fashion_mnist():
 
 
 def test_finished_note_reads_only_finished_folders(tmp_path):
-    assert standins.finished_note(tmp_path / "missing") is None
+    assert folders.finished_note(tmp_path / "missing") is None
     (tmp_path / "partial").mkdir()
-    assert standins.finished_note(tmp_path / "partial") is None
+    assert folders.finished_note(tmp_path / "partial") is None
     for name, note in (("done", None), ("described", "five classes of Fashion-MNIST")):
         (tmp_path / name).mkdir()
-        (tmp_path / name / standins.DONE).write_text("complete\n", encoding="utf-8")
+        (tmp_path / name / folders.DONE).write_text("complete\n", encoding="utf-8")
         if note:
             (tmp_path / name / "SOURCE.txt").write_text(note + "\n", encoding="utf-8")
-    assert standins.finished_note(tmp_path / "done") == "already staged"
-    assert standins.finished_note(tmp_path / "described") == "five classes of Fashion-MNIST"
+    assert folders.finished_note(tmp_path / "done") == "already staged"
+    assert folders.finished_note(tmp_path / "described") == "five classes of Fashion-MNIST"
 
 
 def test_stage_jpegs_writes_balanced_relative_csvs_once(tmp_path, fashion):
@@ -90,7 +90,7 @@ def test_stage_feature_extractor_exports_a_hub_style_module_once(tmp_path, fashi
     import tensorflow as tf
 
     folder = tmp_path / "features"
-    description = extractor.stage_feature_extractor(folder, *fashion, image_size=16, features=8, max_images=300,
+    description = extractor.stage_feature_extractor(folder, *fashion, standins.SOURCE_CLASSES, image_size=16, features=8, max_images=300,
                                                     epochs=1)
     assert description.startswith("the course's own feature extractor (8 features of 16×16 RGB images), "
                                   "trained on 300 Fashion-MNIST training images of T-shirt/top, Trouser, Coat")
@@ -99,15 +99,15 @@ def test_stage_feature_extractor_exports_a_hub_style_module_once(tmp_path, fashi
     assert features.shape == (2, 8) and np.all(np.isfinite(features))
     layer = hub.hub_layer(str(folder))  # what chapter 4 does with it
     assert layer(np.zeros((1, 16, 16, 3), "float32")).shape == (1, 8)
-    assert extractor.stage_feature_extractor(folder, *fashion, image_size=16, features=8) == description
+    assert extractor.stage_feature_extractor(folder, *fashion, standins.SOURCE_CLASSES, image_size=16, features=8) == description
     with pytest.raises(ValueError, match="image_size"):
-        extractor.stage_feature_extractor(tmp_path / "small", *fashion, image_size=8)
+        extractor.stage_feature_extractor(tmp_path / "small", *fashion, standins.SOURCE_CLASSES, image_size=8)
 
 
 def test_the_staged_data_folder_holds_the_standins(staged_dir):
     # what `make data` (course-data stage) left for chapter 4
     for name in (image_folders.STANDIN_JPEGS, image_folders.STANDIN_JPEGS_QUICK, hub.STANDIN_EXTRACTOR):
-        assert (staged_dir / name / standins.DONE).is_file(), f"{name} is not staged: run `make data`"
+        assert (staged_dir / name / folders.DONE).is_file(), f"{name} is not staged: run `make data`"
     full = image_folders.read_csv(staged_dir / image_folders.STANDIN_JPEGS / "train_set.csv")
     quick = image_folders.read_csv(staged_dir / image_folders.STANDIN_JPEGS_QUICK / "train_set.csv")
     assert len(full) == 5 * standins.TRAIN_PER_CLASS and 0 < len(quick) < len(full)

@@ -9,7 +9,7 @@ Coordinates are in the drawing's own units: ``new_figure(width, height)`` makes 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from course_utils.plots import contrast_ratio
+from course_utils.colors import contrast_ratio
 
 PAPER = "#ffffff"
 INK = "#1a1a1a"

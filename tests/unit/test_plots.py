@@ -2,7 +2,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_utils import plots
+from course_utils import colors, plots
 
 
 def _images(n=6):
@@ -134,25 +134,12 @@ def test_plot_confusion_matrix_text_contrasts_with_its_cell():
         col, row = (round(v) for v in text.get_position())
         assert text.get_text() == str(matrix[row, col])
         background = image.cmap(image.norm(matrix[row, col]))
-        assert plots.contrast_ratio(text.get_color(), background) >= 4.5, (text.get_text(), background)
+        assert colors.contrast_ratio(text.get_color(), background) >= 4.5, (text.get_text(), background)
 
 
 def test_plot_confusion_matrix_colour_map_reads_in_grey():
     """The map's lightness falls steadily with the count: in grey, more is darker."""
     cmap = plt.get_cmap(plots.CONFUSION_CMAP)
-    luminance = [plots.relative_luminance(cmap(value)) for value in np.linspace(0, 1, 64)]
+    luminance = [colors.relative_luminance(cmap(value)) for value in np.linspace(0, 1, 64)]
     assert all(later < earlier for earlier, later in zip(luminance, luminance[1:]))
     assert luminance[0] - luminance[-1] > 0.7
-
-
-@pytest.mark.parametrize("first, second, expected", [("black", "white", 21.0), ("white", "white", 1.0),
-                                                      ("#777777", "white", 4.48)])
-def test_contrast_ratio_follows_wcag(first, second, expected):
-    assert plots.contrast_ratio(first, second) == pytest.approx(expected, abs=0.01)
-    assert plots.contrast_ratio(second, first) == pytest.approx(expected, abs=0.01)
-
-
-def test_text_color_on_picks_the_readable_one():
-    assert plots.text_color_on("#08306b") == "white"  # the darkest blue of Blues
-    assert plots.text_color_on("#f7fbff") == "black"  # its lightest
-    assert plots.text_color_on("tab:red") == "white"

@@ -13,7 +13,7 @@ The names below are the package's API, used by the tests and ``course_tools.audi
 """
 
 from course_tools.book.accessibility import (  # noqa: F401
-    ALT_TEXTS_KEY, _figure_alt_texts, figure_alt_texts, readable_color, readable_styles)
+    ALT_TEXTS_KEY, figure_alt_texts, give_figures_their_alt_texts, readable_color, readable_styles)
 from course_tools.book.cli import SOLUTIONS_SETTING, build, main, solutions_wanted  # noqa: F401
 from course_tools.book.extension import setup  # noqa: F401
 from course_tools.book.mathjax import mathjax_dir, npm_package  # noqa: F401

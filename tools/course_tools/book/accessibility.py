@@ -22,7 +22,7 @@ def readable_color(color, background, minimum=MIN_CONTRAST + 0.1):
     it has: the same hue, darker or lighter. Hex strings in and out ("#rrggbb")."""
     from matplotlib.colors import to_rgb
 
-    from course_utils.plots import contrast_ratio, relative_luminance
+    from course_utils.colors import contrast_ratio, relative_luminance
 
     rgb = to_rgb(color)
     if contrast_ratio(rgb, background) >= minimum:
@@ -61,7 +61,7 @@ def readable_styles(html_text, backgrounds=OUTPUT_BACKGROUNDS):
     return re.sub(r'style="([^"]*)"', style, html_text)
 
 
-def _readable_outputs(app, doctree):
+def make_outputs_readable(app, doctree):
     """Give the coloured text of HTML cell outputs AA contrast in both colour modes (``readable_styles``)."""
     from docutils import nodes
 
@@ -89,7 +89,7 @@ def figure_alt_texts(cell_metadata, figures):
     return [shared] * figures
 
 
-def _figure_alt_texts(app, doctree):
+def give_figures_their_alt_texts(app, doctree):
     """Give each figure of a code cell its own alt text when the cell's metadata lists them (ALT_TEXTS_KEY);
     MyST-NB itself applies ``mystnb.image.alt``. A list of the wrong length is a build warning (an error under
     ``-W``)."""
@@ -110,7 +110,7 @@ def _figure_alt_texts(app, doctree):
             image["alt"] = text
 
 
-def _accessible_toggles(app, pagename, templatename, context, doctree):
+def name_toggles_by_their_text(app, pagename, templatename, context, doctree):
     """MyST-NB labels the toggle of a collapsed cell "Toggle hidden content" while it shows "Show the visible
     tests": a label that does not contain the visible text (WCAG 2.5.3). Without the label, the toggle's name is
     the text it shows."""

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools.book.accessibility import _accessible_toggles, _figure_alt_texts, _readable_outputs
+from course_tools.book.accessibility import (give_figures_their_alt_texts, make_outputs_readable,
+                                             name_toggles_by_their_text)
 from course_tools.book.mathjax import VENDOR_DIR
 from course_tools.layout import ROOT
 
@@ -110,8 +111,8 @@ def setup(app):
     app.add_config_value("course_book_student_root", str(ROOT), "env")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("doctree-read", _hide_solutions)
-    app.connect("doctree-read", _readable_outputs)
-    app.connect("doctree-read", _figure_alt_texts)
-    app.connect("html-page-context", _accessible_toggles)
+    app.connect("doctree-read", make_outputs_readable)
+    app.connect("doctree-read", give_figures_their_alt_texts)
+    app.connect("html-page-context", name_toggles_by_their_text)
     app.connect("build-finished", _student_downloads)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -23,7 +23,7 @@ MATHJAX_CONFIG = {"options": {"enableAssistiveMml": True,
                               "menuOptions": {"settings": {"assistiveMml": True}}}}
 
 
-def _sync_tree(source, target, keep):
+def sync_tree(source, target, keep):
     """Copy MathJax's files from ``source`` into ``target`` when size or mtime differ; add the targets to
     ``keep``. Of the top-level bundles only MATHJAX_ENTRY is needed (the folders hold what it loads)."""
     for path in sorted(Path(source).rglob("*")):

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from course_tools.book.mathjax import MATHJAX_CONFIG, MATHJAX_ENTRY, VENDOR_DIR, _sync_tree, mathjax_dir
+from course_tools.book.mathjax import MATHJAX_CONFIG, MATHJAX_ENTRY, VENDOR_DIR, mathjax_dir, sync_tree
 from course_tools.book.pages import book_notebook, toc_files
 from course_tools.layout import BOOK_CONFIG, BOOK_TOC, ROOT, SOURCE
 
@@ -68,7 +68,7 @@ def write_source(source_dir, root=ROOT, solutions=True, execution_cache=None, ma
                 put(source_dir / file.relative_to(root), file.read_bytes())
         elif path.is_file():
             put(source_dir / extra, path.read_bytes())
-    _sync_tree(mathjax or mathjax_dir(), source_dir / VENDOR_DIR / "mathjax", keep)
+    sync_tree(mathjax or mathjax_dir(), source_dir / VENDOR_DIR / "mathjax", keep)
     written = []
     for page in toc_files(Path(root) / BOOK_TOC):
         parts = Path(page).with_suffix("").parts

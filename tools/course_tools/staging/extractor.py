@@ -1,7 +1,7 @@
 """Chapter 4's offline stand-in for a TF Hub image feature-vector module, trained and exported at staging time.
 
 ``stage_feature_extractor`` trains a small convolutional network on the five Fashion-MNIST classes that are
-*not* chapter 4's offline data set (``standins.SOURCE_CLASSES``), cuts off its classifier head and saves the
+*not* chapter 4's offline data set (``standins`` passes its ``SOURCE_CLASSES``), cuts off its classifier head and saves the
 rest with a hub module's interface: a SavedModel whose ``__call__`` takes float32 images
 ``(batch, height, width, 3)`` with values in [0, 1] and returns ``(batch, features)``.
 ``course_utils.hub.feature_vector_handle`` hands its folder to ``hub_layer``, as it would a tfhub.dev handle.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_tools.staging.standins import SOURCE_CLASSES, finish, finished_note
+from course_tools.staging.folders import finish, finished_note
 
 
 def _to_rgb(images, image_size):
@@ -53,7 +53,7 @@ def export_feature_extractor(backbone, destination, image_size):
     return Path(destination)
 
 
-def _networks(image_size, features, seed):
+def _networks(image_size, features, seed, num_classes):
     """The feature extractor's convolutions and the classifier that trains them (with chapter 4's augmentations)."""
     import keras
 
@@ -74,17 +74,18 @@ def _networks(image_size, features, seed):
         keras.layers.RandomContrast(0.8, value_range=(0, 1), seed=seed),
     ], name="augment")
     classifier = keras.Sequential([keras.Input((image_size, image_size, 3)), augment, convolutions,
-                                   keras.layers.Dense(len(SOURCE_CLASSES))])
+                                   keras.layers.Dense(num_classes)])
     classifier.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                        metrics=["accuracy"])
     return convolutions, classifier
 
 
-def stage_feature_extractor(destination, train, test, image_size=32, features=64, max_images=6_000, epochs=3,
-                            seed=0):
+def stage_feature_extractor(destination, train, test, classes, image_size=32, features=64, max_images=6_000,
+                            epochs=3, seed=0):
     """Train and export the stand-in feature extractor into ``destination``, unless it is there already.
 
-    The network learns ``SOURCE_CLASSES`` (T-shirt/top, trouser, coat, sandal, bag) from the first
+    The network learns ``classes`` (chapter 4 gives the five it does not use: T-shirt/top, trouser, coat,
+    sandal, bag) from the first
     ``max_images`` training images of those classes, with random flips, shifts, brightness and contrast
     changes, so that its features do not depend on them. Its features are standardised with the mean and
     standard deviation measured on its training images, so that a new head trains well with Adam's default
@@ -93,6 +94,7 @@ def stage_feature_extractor(destination, train, test, image_size=32, features=64
     Args:
         destination: the SavedModel folder to write (it appears complete or not at all).
         train, test: Fashion-MNIST's ``(images, labels)`` pairs (uint8 ``(n, 28, 28)``).
+        classes: ``{label: name}`` of the classes to learn.
         image_size: side of the square input images (at least 16).
         features: length of the feature vector.
         max_images: how many source-class training images to learn from at most.
@@ -115,14 +117,14 @@ def stage_feature_extractor(destination, train, test, image_size=32, features=64
     import tensorflow as tf
 
     (x_train, y_train), (x_test, y_test) = train, test
-    keep = np.flatnonzero(np.isin(y_train, list(SOURCE_CLASSES)))[: int(max_images)]
-    keep_test = np.isin(y_test, list(SOURCE_CLASSES))
+    keep = np.flatnonzero(np.isin(y_train, list(classes)))[: int(max_images)]
+    keep_test = np.isin(y_test, list(classes))
     keras.utils.set_random_seed(seed)
     remap = np.zeros(10, dtype=np.int64)
-    remap[list(SOURCE_CLASSES)] = np.arange(len(SOURCE_CLASSES))
+    remap[list(classes)] = np.arange(len(classes))
     x, y = _to_rgb(x_train[keep], image_size), remap[y_train[keep]]
     xt, yt = _to_rgb(x_test[keep_test], image_size), remap[y_test[keep_test]]
-    convolutions, classifier = _networks(image_size, features, seed)
+    convolutions, classifier = _networks(image_size, features, seed, len(classes))
     batches = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=seed).batch(64).prefetch(2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -136,6 +138,6 @@ def stage_feature_extractor(destination, train, test, image_size=32, features=64
     export_feature_extractor(backbone, partial, image_size)
     description = (f"the course's own feature extractor ({features} features of {image_size}×{image_size} RGB "
                    f"images), trained on {len(keep):,} Fashion-MNIST training images of "
-                   f"{', '.join(SOURCE_CLASSES.values())} ({epochs} epochs, {accuracy:.1%} test accuracy on "
+                   f"{', '.join(classes.values())} ({epochs} epochs, {accuracy:.1%} test accuracy on "
                    f"those classes)")
     return finish(partial, destination, description)

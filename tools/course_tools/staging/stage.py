@@ -29,6 +29,7 @@ from course_utils.datasets import (
 )
 
 from course_tools.staging import mnist_dir
+from course_tools.staging.folders import replace_folder
 
 # Where the Debian package ``dataset-fashion-mnist`` installs the original idx files.
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -107,16 +108,6 @@ def _stage_first(folder, sources):
             return description
     shutil.rmtree(partial, ignore_errors=True)
     return None
-
-
-def replace_folder(folder, new):
-    """Put the folder ``new`` in the place of ``folder``, removing the old content last."""
-    old = folder.with_name(f".{folder.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    new.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # --- Fashion-MNIST ---

@@ -20,7 +20,8 @@ import numpy as np
 
 from course_utils import datasets, hub, image_folders
 
-from course_tools.staging.stage import replace_folder
+from course_tools.staging.extractor import stage_feature_extractor
+from course_tools.staging.folders import finish, finished_note
 
 # The five classes written as JPEG files; the feature extractor learns the other five (SOURCE_CLASSES), so that
 # source and target share no class.
@@ -29,7 +30,6 @@ SOURCE_CLASSES = {label: name for label, name in enumerate(datasets.FASHION_MNIS
                   if label not in OFFLINE_CLASSES}
 TRAIN_PER_CLASS = 600
 EVAL_PER_CLASS = 100
-DONE = "DONE"
 
 
 def write_jpegs(images, names, folder, quality=95):
@@ -109,23 +109,6 @@ def stage_jpegs(destination, train, test, train_per_class=TRAIN_PER_CLASS, eval_
     return finish(partial, destination, description)
 
 
-def finished_note(folder):
-    """The description of a finished stand-in folder (its ``SOURCE.txt``, or "already staged" without one), or
-    ``None`` when ``folder`` has no ``DONE`` marker."""
-    if not (folder / DONE).is_file():
-        return None
-    return datasets.read_source_note(folder) or "already staged"
-
-
-def finish(partial, destination, description):
-    """Write ``description`` into ``partial/SOURCE.txt``, mark it done and put it in ``destination``'s place
-    (a stand-in folder appears complete or not at all). Returns ``description``."""
-    (partial / datasets.SOURCE_NOTE).write_text(description + "\n", encoding="utf-8")
-    (partial / DONE).write_text("complete\n", encoding="utf-8")
-    replace_folder(destination, partial)
-    return description
-
-
 def stage_standins(destination):
     """Stage chapter 4's stand-ins into ``destination`` from its ``fashion-mnist/`` folder.
 
@@ -140,8 +123,6 @@ def stage_standins(destination):
     Raises:
         FileNotFoundError: ``destination`` holds no staged Fashion-MNIST.
     """
-    from course_tools.staging.extractor import stage_feature_extractor
-
     destination = Path(destination)
     names = (image_folders.STANDIN_JPEGS, image_folders.STANDIN_JPEGS_QUICK, hub.STANDIN_EXTRACTOR)
     notes = {name: finished_note(destination / name) for name in names}
@@ -158,5 +139,6 @@ def stage_standins(destination):
                  f"{datasets.QUICK_TEST_IMAGES:,} images)"),
     }
     folder = destination / hub.STANDIN_EXTRACTOR
-    staged[folder.name] = stage_feature_extractor(folder, train, test, image_size=image_folders.STANDIN_IMAGE_SIZE)
+    staged[folder.name] = stage_feature_extractor(folder, train, test, SOURCE_CLASSES,
+                                                  image_size=image_folders.STANDIN_IMAGE_SIZE)
     return staged
