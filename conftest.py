@@ -19,3 +19,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if not runtime.installed("tensorflow"):
     os.environ.setdefault("KERAS_BACKEND", runtime.keras_backend())
 # MPLBACKEND is left alone: kernels must keep matplotlib's inline backend to produce figures.
+
+
+def pytest_configure(config):
+    """nbval's time limit per cell (``pytest solutions/<chapter>``) is the course's (course_tools.layout)."""
+    if hasattr(config.option, "nbval_cell_timeout"):
+        config.option.nbval_cell_timeout = layout.CELL_TIMEOUT

@@ -23,7 +23,7 @@ c.CourseDirectory.release_directory = layout.RELEASE
 c.CourseDirectory.db_url = f"sqlite:///{layout.GRADEBOOK}"
 
 # Training cells take longer than nbgrader's default of 30 s per cell.
-c.Execute.timeout = 600
+c.Execute.timeout = layout.CELL_TIMEOUT
 # Long outputs are cut in the graded copy and the feedback.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100

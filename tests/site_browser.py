@@ -11,11 +11,11 @@ from urllib.parse import urljoin, urlsplit
 
 from course_tools import audit as audit_book
 from course_tools import book as build_book
-from course_tools.layout import ROOT
+from course_tools.layout import BUILD, ROOT
 
 CHROMIUM = audit_book.CHROMIUM
 CHROMIUM_ARGS = audit_book.CHROMIUM_ARGS
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+SCREENSHOTS = ROOT / BUILD / "screenshots"
 TOC_PAGES = build_book.toc_files(ROOT / "_toc.yml")
 # The two editions of the book: the session fixture that builds each.
 EDITIONS = {"solutions": "book_site", "no-solutions": "book_site_without_solutions"}

@@ -16,14 +16,15 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-import yaml
 
 from chapter_runs import COLAB_CPU
+from course_tools import layout
 from helpers import ROOT, chapter_ids
 
 from course_tools import book as build_book
 from course_tools.book import cli as build_book_cli
 from course_tools.layout import HIDDEN_TEST_MARKERS
+from course_tools import links
 from course_tools.processes import run
 
 HIDDEN_MARKERS = HIDDEN_TEST_MARKERS
@@ -69,7 +70,7 @@ def _parse(path):
 
 
 def _toc_pages():
-    return build_book.toc_files(ROOT / "_toc.yml")
+    return build_book.toc_files(ROOT / layout.BOOK_TOC)
 
 
 def _book_chapters():
@@ -95,7 +96,7 @@ def _secret_lines(chapters, begin, end):
     any solution notebook, so that finding one of them anywhere means it leaked."""
     marked, rest = [], set()
     for chapter in chapter_ids():
-        nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+        nb = nbformat.read(layout.solution_notebook(chapter), as_version=4)
         for cell in nb.cells:
             inside, outside = _marked_lines(cell.source, begin, end)
             marked += inside if chapter in chapters else []
@@ -161,15 +162,11 @@ def test_chapter_page_has_math_outputs_plots_and_the_colab_button(book_site, cha
         assert img.get("alt", "").strip() not in ("", img["src"]), (
             f"{img['src']} has no alt text (cell metadata mystnb.image.alt or {build_book.ALT_TEXTS_KEY})")
     # the launch button opens the student notebook of this chapter on the configured repository
-    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
-    slug = repo["url"].removeprefix("https://github.com/")
-    expected = (f"https://colab.research.google.com/github/{slug}/blob/{repo['branch']}"
-                f"/chapters/{chapter}/{chapter}.ipynb")
-    assert expected in parsed.links
+    assert links.colab_url(chapter) in parsed.links
     # no hidden tests, no solution markers, on the page or in the notebook offered for download
     download = book_site / "html" / "_sources" / "chapters" / chapter / f"{chapter}.ipynb"
     for text in (html_text, download.read_text()):
-        assert "HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+        assert HIDDEN_MARKERS[0] not in text and build_book.SOLUTION_MARKERS[0] not in text
 
 
 def test_every_internal_link_and_reference_resolves(book_site):
@@ -179,8 +176,8 @@ def test_every_internal_link_and_reference_resolves(book_site):
     pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts)
     parsed = {page: _parse(page) for page in pages}
     broken, checked = [], 0
-    for page, links in parsed.items():
-        for url in links.urls:
+    for page, page_links in parsed.items():
+        for url in page_links.urls:
             parts = urlsplit(url)
             if parts.scheme or url.startswith("//"):
                 continue  # external: Colab, GitHub, ...
@@ -219,7 +216,7 @@ def test_book_without_solutions_shows_exercises_as_the_learner_sees_them(book_si
     assert EXECUTING not in _jupyter_book_log(book_site_without_solutions), "the solutions' execution cache was reused"
     site = book_site_without_solutions / "html"
     for chapter in _book_chapters():
-        student = ROOT / "chapters" / chapter / f"{chapter}.ipynb"
+        student = layout.release_notebook(chapter)
         exercises = [c for c in nbformat.read(student, as_version=4).cells
                      if c.metadata.get("nbgrader", {}).get("solution")]
         page = (site / "chapters" / chapter / f"{chapter}.html").read_text(encoding="utf-8")
@@ -291,7 +288,7 @@ def test_test_cells_and_facts_code_are_collapsed_in_both_editions(request, editi
     the toggles are named by the text they show (no aria-label of their own)."""
     site = request.getfixturevalue(edition) / "html"
     for chapter in _book_chapters():
-        nb = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+        nb = build_book.book_notebook(layout.solution_notebook(chapter))
         tests = sum(build_book.is_test_cell(cell) for cell in nb.cells)
         facts = sum(build_book.is_facts_cell(nb.cells, i) for i in range(len(nb.cells)))
         page = (site / "chapters" / chapter / f"{chapter}.html").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ tests/test_book.py builds the book for real and reads the pages."""
 import nbformat
 import pytest
 
+from course_tools import layout
 from course_tools import book as build_book
 from course_tools.book.executed import StaleExecutionError, fill_cache, page_with_outputs
 from course_tools.layout import CUT_MARKER
@@ -13,13 +14,13 @@ from helpers import ROOT, chapter_ids
 
 
 def test_toc_files_lists_pages_in_order():
-    assert build_book.toc_files(ROOT / "_toc.yml")[0] == "intro"
-    assert build_book.toc_files(ROOT / "_toc.yml")[1:] == [f"chapters/{c}/{c}" for c in chapter_ids()]
+    assert build_book.toc_files(ROOT / layout.BOOK_TOC)[0] == "intro"
+    assert build_book.toc_files(ROOT / layout.BOOK_TOC)[1:] == [f"chapters/{c}/{c}" for c in chapter_ids()]
 
 
 def test_book_notebook_drops_hidden_tests_and_markers():
     chapter = chapter_ids()[0]
-    nb = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    nb = build_book.book_notebook(layout.solution_notebook(chapter))
     text = nbformat.writes(nb)
     for marker in ("HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
         assert marker not in text
@@ -40,7 +41,7 @@ def test_facts_cells_are_the_locked_facts_cells_before_a_test_cell():
     is locked, neither graded nor an answer, and placed right before a test cell, and no other cell is one."""
     found = 0
     for chapter in chapter_ids():
-        nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+        nb = nbformat.read(layout.solution_notebook(chapter), as_version=4)
         named = [i for i, cell in enumerate(nb.cells)
                  if cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith(build_book.FACTS_SUFFIX)]
         recognised = [i for i in range(len(nb.cells)) if build_book.is_facts_cell(nb.cells, i)]
@@ -51,8 +52,8 @@ def test_facts_cells_are_the_locked_facts_cells_before_a_test_cell():
 
 def test_book_notebook_collapses_test_cells_and_the_code_of_facts_cells():
     chapter = chapter_ids()[0]
-    solution = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
-    nb = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    solution = nbformat.read(layout.solution_notebook(chapter), as_version=4)
+    nb = build_book.book_notebook(layout.solution_notebook(chapter))
     tags = {cell.metadata["nbgrader"]["grade_id"]: cell.metadata.get("tags", [])
             for cell in nb.cells if "nbgrader" in cell.metadata}
     tests = [c.metadata["nbgrader"]["grade_id"] for c in solution.cells if build_book.is_test_cell(c)]
@@ -137,7 +138,7 @@ def test_solutions_setting_rejects_a_typo():
 def _executed_solutions(chapter):
     """The chapter's solution notebook as if executed (hidden tests and solution markers still in it, as in
     nbgrader's autograded notebook of the solutions): one output and an execution count per code cell."""
-    nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    nb = nbformat.read(layout.solution_notebook(chapter), as_version=4)
     for count, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
         cell.execution_count = count
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"output of cell {count}\n")]
@@ -146,7 +147,7 @@ def _executed_solutions(chapter):
 
 def test_a_page_takes_the_outputs_of_its_executed_chapter():
     chapter = chapter_ids()[0]
-    page = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    page = build_book.book_notebook(layout.solution_notebook(chapter))
     filled = page_with_outputs(page, _executed_solutions(chapter))
     code = [cell for cell in filled.cells if cell.cell_type == "code"]
     assert [cell.outputs[0]["text"] for cell in code] == [f"output of cell {i}\n" for i in range(1, len(code) + 1)]
@@ -161,7 +162,7 @@ def test_an_executed_notebook_that_is_not_the_pages_code_is_refused(damage, mess
     """The shortcut fails when what it stands for breaks: an out-of-date run, a cell that did not run, an
     output nbgrader cut."""
     chapter = chapter_ids()[0]
-    page = build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    page = build_book.book_notebook(layout.solution_notebook(chapter))
     executed = _executed_solutions(chapter)
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     if damage == "edit":
@@ -184,7 +185,7 @@ def test_the_cache_hands_the_outputs_to_the_page_and_to_no_other(tmp_path):
     chapter = chapter_ids()[0]
     page_path = tmp_path / "source" / f"{chapter}.ipynb"
     page_path.parent.mkdir()
-    nbformat.write(build_book.book_notebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb"), page_path)
+    nbformat.write(build_book.book_notebook(layout.solution_notebook(chapter)), page_path)
     executed = tmp_path / "executed"
     executed.mkdir()
     nbformat.write(_executed_solutions(chapter), executed / f"{chapter}.ipynb")

@@ -9,10 +9,9 @@ The fixtures and helpers are shared with tests/test_accessibility.py (tests/conf
 """
 
 import pytest
-import yaml
 
 from chapter_runs import COLAB_CPU
-from helpers import ROOT
+from course_tools import links
 from site_browser import TOC_PAGES, open_page, page_path, typeset
 
 # A term that chapter 1 teaches, for the search page.
@@ -51,11 +50,9 @@ def test_page_reads_right_in_chromium(browser, server, screenshots, index):
         assert [page_path(href, base) for href in prev_next] == expected, f"{path}: previous/next"
         # chapters: the launch button opens this chapter's student notebook on the configured repository
         if path.startswith("chapters/"):
-            repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
-            slug = repo["url"].removeprefix("https://github.com/")
             colab = page.evaluate("""() => Array.from(document.querySelectorAll('a[href^="https://colab.research.google.com/"]'))
                                       .map(a => a.href)""")
-            assert colab == [f"https://colab.research.google.com/github/{slug}/blob/{repo['branch']}/{path}.ipynb"]
+            assert colab == [links.colab_url(path.split("/")[-1])]
             assert images, f"{path}: the chapter's plots are on the page"
         page.screenshot(path=str(screenshots / f"{path.replace('/', '__')}.png"), full_page=True)
         assert problems == [], f"{path}:\n" + "\n".join(problems)

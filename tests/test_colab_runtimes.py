@@ -33,6 +33,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from chapter_runs import COLAB_TPU, TPU_CHAPTER
+from course_tools import layout
 from course_tools import colab
 from helpers import ROOT, cell_errors, chapter_ids, echo_for
 
@@ -100,7 +101,7 @@ def test_colab_cpu_environment_installs_what_the_chapter_imports(chapter):
     providers = importlib.metadata.packages_distributions()
     wanted = {canonicalize_name(name) for name in CPU.packages} | {"course-utils"}
     missing = {}
-    for module in imported_modules(ROOT / "solutions" / chapter / f"{chapter}.ipynb"):
+    for module in imported_modules(layout.solution_notebook(chapter)):
         distributions = {canonicalize_name(d) for d in providers.get(module, [module])}
         if not distributions & wanted:
             missing[module] = sorted(distributions)

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 import yaml
 
+from course_tools import layout
 from course_tools import links as course_links
 from helpers import ROOT, chapter_ids, grade_id
 
@@ -80,7 +81,7 @@ def test_toc_lists_every_chapter_and_nothing_else():
 def test_course_links_rewrites_a_notebook_after_the_setting_changes(tmp_path):
     chapter = chapter_ids()[0]
     notebook = tmp_path / f"{chapter}.ipynb"
-    shutil.copy(ROOT / "solutions" / chapter / f"{chapter}.ipynb", notebook)
+    shutil.copy(layout.solution_notebook(chapter), notebook)
     config = tmp_path / "_config.yml"
     config.write_text((ROOT / "_config.yml").read_text().replace(
         _setting()[0], "someone-else/their-fork"))

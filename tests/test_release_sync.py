@@ -4,6 +4,7 @@
 import nbformat
 import pytest
 
+from course_tools import layout
 from helpers import ROOT, chapter_ids, grade_id, make_course, nbgrader
 
 
@@ -33,10 +34,10 @@ def test_committed_release_matches_nbgrader_output(regenerated, chapter):
 
 @pytest.mark.parametrize("chapter", chapter_ids())
 def test_release_has_no_solutions_and_no_hidden_tests(chapter):
-    text = (ROOT / "chapters" / chapter / f"{chapter}.ipynb").read_text()
+    text = (layout.release_notebook(chapter)).read_text()
     for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
         assert marker not in text
-    nb = nbformat.read(ROOT / "chapters" / chapter / f"{chapter}.ipynb", as_version=4)
+    nb = nbformat.read(layout.release_notebook(chapter), as_version=4)
     answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
     assert answers and all("raise NotImplementedError()" in c.source for c in answers)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "the release has no outputs"

@@ -23,10 +23,10 @@ import threading
 from pathlib import Path
 
 from course_tools import book as build_book
+from course_tools.layout import BOOK_TOC, BUILD, ROOT
 
-ROOT = build_book.ROOT
 AXE_VERSION = "4.14.1"
-AXE_PREFIX = ROOT / "_build" / "npm-axe-core"
+AXE_PREFIX = ROOT / BUILD / "npm-axe-core"
 # The rules of WCAG 2.1 levels A and AA (axe-core's tags).
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
@@ -47,7 +47,7 @@ def axe_script(prefix=AXE_PREFIX):
 
 def site_pages(site):
     """The pages to audit, as paths relative to the site: those of _toc.yml, then OTHER_PAGES."""
-    pages = [f"{page}.html" for page in build_book.toc_files(ROOT / "_toc.yml")]
+    pages = [f"{page}.html" for page in build_book.toc_files(ROOT / BOOK_TOC)]
     return pages + [page for page in OTHER_PAGES if (Path(site) / page).is_file()]
 
 
@@ -179,7 +179,7 @@ def main(argv=None):
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("site", nargs="?", default=str(ROOT / "_build" / "html"), help="the built book's HTML folder")
+    parser.add_argument("site", nargs="?", default=str(ROOT / BUILD / "html"), help="the built book's HTML folder")
     parser.add_argument("--json", help="also write the full report (every element) to this JSON file")
     parser.add_argument("--limit", type=int, default=5, help="elements listed per page and rule (default 5)")
     args = parser.parse_args(argv)

@@ -26,6 +26,8 @@ AUTOGRADED = "autograded"
 FEEDBACK = "feedback"
 GRADEBOOK = "gradebook.db"
 DATA = "data"
+# What builds write (the book, its npm packages, logs, screenshots): never committed.
+BUILD = "_build"
 BOOK_CONFIG = "_config.yml"
 BOOK_TOC = "_toc.yml"
 # The maintainers' setting of the book build (course-book): 0 builds the edition without solutions.
@@ -36,6 +38,11 @@ SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_TEST_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 DISABLED_MARKER = "The grader disabled this cell"
 CUT_MARKER = "... output cut by the grader"
+
+# Seconds a cell of a chapter may run before it counts as hung, wherever a chapter runs in full (grading,
+# the book, nbval): the slowest cell takes about 2.5 minutes on 2 idle cores, and a busy hour is 2 to 4 times
+# slower.
+CELL_TIMEOUT = 900
 
 # The Python environment this code runs in: nbgrader, jupyter-book and alembic are found beside it.
 BIN = Path(sys.executable).parent

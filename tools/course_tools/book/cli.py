@@ -32,12 +32,12 @@ from pathlib import Path
 
 from course_tools.book.executed import fill_cache
 from course_tools.book.source import write_source
-from course_tools.layout import BIN, BOOK_SOLUTIONS_ENV, DATA_DIR_ENV, ROOT, env_flag, use_staged_data
+from course_tools.layout import BIN, BOOK_SOLUTIONS_ENV, BUILD, DATA_DIR_ENV, ROOT, env_flag, use_staged_data
 
 SOLUTIONS_SETTING = BOOK_SOLUTIONS_ENV
 # jupyter-book's whole output goes to <output>/_build/logs/book.log; the terminal gets what a person needs
 # (``progress_line``).
-LOG = Path("_build") / "logs" / "book.log"
+LOG = Path(BUILD) / "logs" / "book.log"
 _CHAPTER_PAGE = re.compile(r"chapters/([^/\s]+)/\1\.ipynb")
 _SECONDS = re.compile(r"Executed notebook in ([\d.]+) seconds")
 
@@ -60,11 +60,11 @@ def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None, exec
     (``course_tools.book.executed``)."""
     output = Path(output).resolve()
     solutions = solutions_wanted() if solutions is None else bool(solutions)
-    source_dir = output / "_build" / "book-source"
+    source_dir = output / BUILD / "book-source"
     pages = write_source(source_dir, solutions=solutions, execution_cache=execution_cache)
     print(f"book source: {len(pages)} pages in {source_dir} ({'with' if solutions else 'without'} solutions)")
     if executed is not None:
-        cache_dir = Path(execution_cache) if execution_cache else output / "_build" / ".jupyter_cache"
+        cache_dir = Path(execution_cache) if execution_cache else output / BUILD / ".jupyter_cache"
         stored = fill_cache(cache_dir, pages, executed)
         print(f"{len(stored)} chapters take their outputs from the executed notebooks in {executed}: "
               + ", ".join(page.stem for page in stored))
@@ -131,6 +131,6 @@ def main(argv=None):
     code = build(args.output, ["--all"] if args.all else [], solutions=solutions,
                  execution_cache=args.execution_cache, executed=args.executed)
     if code == 0:
-        print(f"\nThe book is ready: open {Path(args.output).resolve() / '_build' / 'html' / 'index.html'}")
+        print(f"\nThe book is ready: open {Path(args.output).resolve() / BUILD / 'html' / 'index.html'}")
     return code
 

@@ -6,12 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from course_tools.layout import ROOT
+from course_tools.layout import BUILD, ROOT
 
 # MathJax from the npm registry, served by the book itself.
 MATHJAX_VERSION = "3.2.2"
 MATHJAX_ENTRY = "tex-mml-chtml.js"
-NPM_PREFIX = ROOT / "_build" / "npm"
+NPM_PREFIX = ROOT / BUILD / "npm"
 # Seconds an `npm install` of one package may take before it counts as hung.
 NPM_TIMEOUT = 600
 # Its copy in the book source: a static folder of its own, so that Jupyter Book does not add every

@@ -10,7 +10,7 @@ import yaml
 
 from course_tools.book.mathjax import MATHJAX_CONFIG, MATHJAX_ENTRY, VENDOR_DIR, mathjax_dir, sync_tree
 from course_tools.book.pages import book_notebook, toc_files
-from course_tools.layout import BOOK_CONFIG, BOOK_TOC, ROOT, SOURCE
+from course_tools.layout import BOOK_CONFIG, BOOK_TOC, CELL_TIMEOUT, ROOT, SOURCE
 
 # Files and folders besides the pages that the book needs, when they exist.
 BOOK_EXTRAS = (BOOK_TOC, "_static", "_templates", "images", "references.bib")
@@ -31,8 +31,9 @@ def book_config(root=ROOT, solutions=True, execution_cache=None):
         sphinx_config["templates_path"] = [TEMPLATES_DIR]
     sphinx_config["course_book_solutions"] = bool(solutions)
     sphinx_config["course_book_student_root"] = str(Path(root).resolve())
+    config.setdefault("execute", {})["timeout"] = CELL_TIMEOUT
     if execution_cache is not None:
-        config.setdefault("execute", {})["cache"] = str(Path(execution_cache).resolve())
+        config["execute"]["cache"] = str(Path(execution_cache).resolve())
     return config
 
 

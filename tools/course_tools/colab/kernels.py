@@ -6,7 +6,7 @@ from pathlib import Path
 
 from course_tools.colab.interpreter import DEV_PYTHON
 from course_tools.colab.runtimes import RUNTIMES
-from course_tools.layout import ROOT
+from course_tools.layout import CELL_TIMEOUT, ROOT
 from course_tools.processes import run
 
 
@@ -53,7 +53,7 @@ def kernel_environ(jupyter_dir, runtime, base=None):
     return env
 
 
-def nbval(runtime, path, jupyter_dir, cell_timeout=900, extra=(), timeout=None):
+def nbval(runtime, path, jupyter_dir, cell_timeout=CELL_TIMEOUT, extra=(), timeout=None):
     """Run ``path`` (a notebook or folder) with nbval from the dev environment in ``runtime``'s kernel, in
     quick mode with the staged data (the root conftest.py sets both); return the CompletedProcess (stdout
     and stderr merged; ``returncode`` None when ``timeout`` seconds passed and the run was stopped)."""
