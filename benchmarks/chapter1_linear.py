@@ -18,10 +18,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from notebook_code import environment_line, rows_for_each_data_set  # noqa: E402
 
 import course_utils  # noqa: E402
 from course_tools.notebooks import solution_namespace  # noqa: E402
-from notebook_code import environment_line, rows_for_each_data_set  # noqa: E402
 
 CHAPTER = "01_linear_models"
 BATCH_SIZE, EPOCHS = 128, 10
@@ -74,7 +74,7 @@ def images_per_second(dataset, images, epochs=3):
         pass
     start = time.perf_counter()
     for _ in range(epochs):
-        for batch in dataset:
+        for _batch in dataset:
             pass
     return images * epochs / (time.perf_counter() - start)
 

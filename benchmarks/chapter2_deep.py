@@ -19,10 +19,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
-from course_utils.pipelines import make_dataset  # noqa: E402
-from course_tools.notebooks import solution_namespace  # noqa: E402
 from notebook_code import environment_line, rows_for_each_data_set  # noqa: E402
+
+from course_tools.notebooks import solution_namespace  # noqa: E402
+from course_utils.pipelines import make_dataset  # noqa: E402
 
 CHAPTER = "02_deep_networks"
 BATCH_SIZE, EPOCHS = 128, 20

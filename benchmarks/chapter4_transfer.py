@@ -18,8 +18,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import course_utils  # noqa: E402
-from course_utils import hub, image_folders  # noqa: E402
 from course_tools.notebooks import solution_namespace  # noqa: E402
+from course_utils import hub, image_folders  # noqa: E402
 
 CHAPTER = "04_data_scarcity"
 
@@ -78,7 +78,7 @@ def main():
     print("\nFew labels, same split, same pipeline, same steps (8 epochs x 10 steps of 32), seed 0:\n")
     print("| labelled images per class | from scratch | transfer (frozen) | difference |")
     print("| ---: | ---: | ---: | ---: |")
-    for k, scratch, transfer in zip(experiment["labels_per_class"], experiment["scratch"], experiment["transfer"]):
+    for k, scratch, transfer in zip(experiment["labels_per_class"], experiment["scratch"], experiment["transfer"], strict=True):
         print(f"| {k} | {scratch:.3f} | {transfer:.3f} | {transfer - scratch:+.3f} |")
     print(f"\n(chapter code from the pipeline to the experiment: {code['seconds']:.0f} s)")
 

@@ -164,7 +164,7 @@ def print_backend_table(rows):
 
 
 def first_reaching(accuracies, seconds, target):
-    for epoch, (accuracy, elapsed) in enumerate(zip(accuracies, seconds), start=1):
+    for epoch, (accuracy, elapsed) in enumerate(zip(accuracies, seconds, strict=True), start=1):
         if accuracy >= target:
             return f"{epoch} epochs, {elapsed:.0f} s"
     return f"not within {len(accuracies)} epochs"
@@ -177,10 +177,9 @@ def main(jax_python=DEFAULT_JAX_PYTHON, only_backends=False):
     import keras
     import numpy as np
     import tensorflow as tf
+    from notebook_code import environment_line
 
     import course_utils
-
-    from notebook_code import environment_line
 
     code = chapter_code(tf, keras, np)
     print(environment_line() + "\n", flush=True)

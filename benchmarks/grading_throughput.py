@@ -125,7 +125,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         tmp = Path(tmp)
         sizes = args.submissions * len(args.jobs) if len(args.submissions) == 1 else args.submissions
-        for jobs, size in zip(args.jobs, sizes):
+        for jobs, size in zip(args.jobs, sizes, strict=True):
             for run, sandbox in enumerate(modes):
                 name = f"{jobs}-{run}-{'sandbox' if sandbox else 'plain'}"
                 course = new_course(tmp / f"course-{name}")

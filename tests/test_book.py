@@ -18,14 +18,12 @@ import nbformat
 import pytest
 
 from chapter_runs import COLAB_CPU
-from course_tools import layout
-from helpers import ROOT, chapter_ids
-
 from course_tools import book as build_book
+from course_tools import layout, links
 from course_tools.book import cli as build_book_cli
 from course_tools.layout import HIDDEN_TEST_MARKERS
-from course_tools import links
 from course_tools.processes import run
+from helpers import ROOT, chapter_ids
 
 HIDDEN_MARKERS = HIDDEN_TEST_MARKERS
 # What Jupyter Book (MyST-NB) logs for each notebook it executes.

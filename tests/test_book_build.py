@@ -6,8 +6,8 @@ tests/test_book.py builds the book for real and reads the pages."""
 import nbformat
 import pytest
 
-from course_tools import layout
 from course_tools import book as build_book
+from course_tools import layout
 from course_tools.book.executed import StaleExecutionError, fill_cache, page_with_outputs
 from course_tools.layout import CUT_MARKER
 from helpers import ROOT, chapter_ids

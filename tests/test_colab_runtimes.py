@@ -33,8 +33,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from chapter_runs import COLAB_TPU, TPU_CHAPTER
-from course_tools import layout
-from course_tools import colab
+from course_tools import colab, layout
 from helpers import ROOT, cell_errors, chapter_ids, echo_for
 
 CPU, TPU = colab.RUNTIMES["cpu"], colab.RUNTIMES["tpu"]

@@ -63,6 +63,6 @@ def test_training_pipeline_is_the_chapters_answer_up_to_the_shuffle(chapter):
 
         def pairs(epoch):
             return sorted((int(label), float(image[0, 0])) for batch_images, batch_labels in epoch
-                          for image, label in zip(batch_images, batch_labels))
+                          for image, label in zip(batch_images, batch_labels, strict=True))
 
         assert pairs(our_epoch) == pairs(their_epoch)

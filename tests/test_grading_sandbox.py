@@ -175,8 +175,8 @@ def test_the_kernel_manager_needs_a_working_folder():
 
 
 def test_process_tree_and_resident_memory_follow_real_processes():
-    import subprocess
     import os
+    import subprocess
 
     child = subprocess.Popen(["sleep", "30"])
     try:

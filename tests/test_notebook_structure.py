@@ -6,9 +6,8 @@ import re
 import nbformat
 import pytest
 
-from helpers import ROOT, chapter_ids, grade_id
-
 from course_tools.layout import HIDDEN_TEST_MARKERS, QUICK_ENV
+from helpers import ROOT, chapter_ids, grade_id
 
 HIDDEN_BEGIN, HIDDEN_END = HIDDEN_TEST_MARKERS
 TENSORFLOW_NAMES = {"tf", "tensorflow", "keras"}

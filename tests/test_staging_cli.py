@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-
 from course_tools.staging import cli, mnist_dir
 
 

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import datasets, hub, image_folders
-
 from course_tools.staging import extractor, folders, standins
+from course_utils import datasets, hub, image_folders
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +18,7 @@ def test_write_jpegs_keeps_the_real_pixels(tmp_path, fashion):
     images = fashion[1][0]
     paths = standins.write_jpegs(images[:5], ["a", "b", "c", "d", "e"], tmp_path)
     assert [p.name for p in paths] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
-    for path, original in zip(paths, images[:5]):
+    for path, original in zip(paths, images[:5], strict=True):
         decoded = np.asarray(Image.open(path))
         assert decoded.shape == (28, 28)
         assert np.abs(decoded.astype(int) - original).mean() < 8, "JPEG at quality 95 stays close"

@@ -8,11 +8,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from course_utils import datasets
-
 from course_tools.staging import mnist_dir
 from course_tools.staging import stage as staging
-
+from course_utils import datasets
 
 # --- read_idx ---
 
@@ -188,7 +186,7 @@ def test_download_failure_names_the_offline_fix(no_data_dir, monkeypatch):
         try:
             raise urllib.error.URLError("[Errno -2] Name or service not known")
         except urllib.error.URLError as error:
-            raise Exception(f"URL fetch failure on https://storage.googleapis.com/...: {error.reason}")  # noqa: TRY002
+            raise Exception(f"URL fetch failure on https://storage.googleapis.com/...: {error.reason}")  # noqa: B904 (as Keras does)
 
     monkeypatch.setattr(tf.keras.datasets.mnist, "load_data", no_network)
     with pytest.raises(ConnectionError) as error:

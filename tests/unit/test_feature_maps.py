@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-
 import course_utils
 from course_utils import feature_maps
 

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from course_utils import hub
-
 from course_tools.staging.extractor import export_feature_extractor
+from course_utils import hub
 
 
 @pytest.fixture(scope="module")

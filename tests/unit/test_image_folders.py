@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import datasets, image_folders
-
 from course_tools.staging.standins import OFFLINE_CLASSES, write_jpegs
+from course_utils import datasets, image_folders
 
 
 @pytest.fixture(scope="module")

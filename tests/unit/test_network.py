@@ -12,7 +12,7 @@ def _raised_by_get_file(cause):
         try:
             raise cause
         except urllib.error.URLError as error:
-            raise Exception(f"URL fetch failure on https://example.invalid: {error.reason}")  # noqa: TRY002
+            raise Exception(f"URL fetch failure on https://example.invalid: {error.reason}")  # noqa: B904 (as Keras does)
     except Exception as error:  # noqa: BLE001
         return error
 

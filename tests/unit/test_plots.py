@@ -1,3 +1,5 @@
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -141,5 +143,5 @@ def test_plot_confusion_matrix_colour_map_reads_in_grey():
     """The map's lightness falls steadily with the count: in grey, more is darker."""
     cmap = plt.get_cmap(plots.CONFUSION_CMAP)
     luminance = [colors.relative_luminance(cmap(value)) for value in np.linspace(0, 1, 64)]
-    assert all(later < earlier for earlier, later in zip(luminance, luminance[1:]))
+    assert all(later < earlier for earlier, later in itertools.pairwise(luminance))
     assert luminance[0] - luminance[-1] > 0.7

@@ -21,7 +21,7 @@ def test_make_spiral_is_deterministic_per_seed_and_shuffled():
     other = spirals.make_spiral(n_per_class=40, seed=6)
     assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
     assert not np.array_equal(first[0], other[0])
-    assert 0 < np.count_nonzero(np.diff(first[1])), "the classes are interleaved, not in two blocks"
+    assert np.count_nonzero(np.diff(first[1])) > 0, "the classes are interleaved, not in two blocks"
 
 
 def test_make_spiral_without_noise_lies_on_the_arms():

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from matplotlib.patches import Rectangle
 
 from course_utils import window_diagrams

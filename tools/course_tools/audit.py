@@ -118,13 +118,12 @@ def run_axe(page, script):
     [{"rule", "impact", "help", "elements": [{"target", "html", "summary"}]}]."""
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(script))
-    result = page.evaluate("""async (tags) => {
+    return page.evaluate("""async (tags) => {
         const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
         return results.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
             elements: v.nodes.map(n => ({target: n.target.map(String).join(' '), html: n.html,
                                          summary: n.failureSummary}))}));
     }""", list(WCAG_TAGS))
-    return result
 
 
 def describe(path, violations, limit=None):

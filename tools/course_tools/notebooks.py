@@ -66,7 +66,7 @@ def solution_namespace(chapter, cell_names, namespace, replacements=None):
     Raises:
         KeyError: a name matches no cell of the notebook.
     """
-    for name, source in zip(cell_names, cell_sources(chapter, cell_names)):
+    for name, source in zip(cell_names, cell_sources(chapter, cell_names), strict=True):
         source = (replacements or {}).get(name, source)
         filename = f"<{chapter}:{name}>"
         # register the source so that tf.function's AutoGraph can read it, as in a notebook

@@ -17,6 +17,7 @@ of the sandbox's processes, their number and the bytes added to ``work_dir``; pa
 and remembers why (``limit_hit``), which ``course_tools.guards.KernelDeathGuard`` writes into the disabled cell.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -111,10 +112,8 @@ def folder_bytes(folder):
     total = 0
     for base, _, files in os.walk(folder):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):  # a file the kernel removed meanwhile
                 total += os.lstat(os.path.join(base, name)).st_size
-            except OSError:
-                pass
     return total
 
 
@@ -168,15 +167,11 @@ def kill_tree(pid):
 
     processes = []
     for member in process_tree(pid):
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             processes.append(psutil.Process(member))
-        except psutil.NoSuchProcess:
-            pass
     for process in processes:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(processes, timeout=10)
 
 

@@ -13,12 +13,24 @@ The names below are the package's API, used by the tests and ``course_tools.audi
 """
 
 from course_tools.book.accessibility import (  # noqa: F401
-    ALT_TEXTS_KEY, figure_alt_texts, give_figures_their_alt_texts, readable_color, readable_styles)
+    ALT_TEXTS_KEY,
+    figure_alt_texts,
+    give_figures_their_alt_texts,
+    readable_color,
+    readable_styles,
+)
 from course_tools.book.cli import SOLUTIONS_SETTING, build, main, solutions_wanted  # noqa: F401
 from course_tools.book.extension import setup  # noqa: F401
 from course_tools.book.mathjax import mathjax_dir, npm_package  # noqa: F401
 from course_tools.book.pages import (  # noqa: F401
-    FACTS_CELL_COLLAPSE, FACTS_SUFFIX, TEST_CELL_COLLAPSE, book_notebook, collapse_grading_cells, is_facts_cell,
-    is_test_cell, toc_files)
+    FACTS_CELL_COLLAPSE,
+    FACTS_SUFFIX,
+    TEST_CELL_COLLAPSE,
+    book_notebook,
+    collapse_grading_cells,
+    is_facts_cell,
+    is_test_cell,
+    toc_files,
+)
 from course_tools.book.source import book_config, write_source  # noqa: F401
 from course_tools.layout import ROOT, SOLUTION_MARKERS  # noqa: F401

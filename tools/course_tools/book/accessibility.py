@@ -99,14 +99,14 @@ def give_figures_their_alt_texts(app, doctree):
     for cell in doctree.findall(nodes.container):
         if cell.get("nb_element") != "cell_code" or ALT_TEXTS_KEY not in (cell.get("cell_metadata") or {}):
             continue
-        images = [image for image in cell.findall(nodes.image)]
+        images = list(cell.findall(nodes.image))
         try:
             texts = figure_alt_texts(cell["cell_metadata"], len(images))
         except ValueError as error:
             logging.getLogger(__name__).warning(f"{app.env.docname}, cell {cell.get('cell_index')}: {error}",
                                                 location=cell)
             continue
-        for image, text in zip(images, texts):
+        for image, text in zip(images, texts, strict=True):
             image["alt"] = text
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools.book.accessibility import (give_figures_their_alt_texts, make_outputs_readable,
-                                             name_toggles_by_their_text)
+from course_tools.book.accessibility import (
+    give_figures_their_alt_texts,
+    make_outputs_readable,
+    name_toggles_by_their_text,
+)
 from course_tools.book.mathjax import VENDOR_DIR
 from course_tools.layout import ROOT
 

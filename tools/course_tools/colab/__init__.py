@@ -41,8 +41,15 @@ Modules: ``runtimes`` (the two runtimes and Colab's lists), ``interpreter`` (whi
 tests/test_colab_runtimes.py and the nbgrader round trip use the same functions.
 """
 
-from course_tools.colab.build import (build, build_all, compare_with_colab, describe, format_comparison,
-                                     installed_versions, read_stamp)
+from course_tools.colab.build import (
+                                     build,
+                                     build_all,
+                                     compare_with_colab,
+                                     describe,
+                                     format_comparison,
+                                     installed_versions,
+                                     read_stamp,
+)
 from course_tools.colab.interpreter import find_python
 from course_tools.colab.kernels import kernel_environ, kernel_launches, nbval, write_kernelspecs
 from course_tools.colab.runtimes import LISTS, RUNTIMES, Runtime, constraints_text, read_freeze

@@ -101,8 +101,9 @@ def format_comparison(runtime):
 
 def _lock(runtime):
     """An exclusive lock per environment, so that parallel test sessions do not build it twice."""
-    path = Path(tempfile.gettempdir()) / f"colab-runtimes-{hashlib.sha1(str(runtime.venv).encode()).hexdigest()[:12]}.lock"
-    handle = open(path, "w")
+    key = hashlib.sha1(str(runtime.venv).encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"colab-runtimes-{key}.lock"
+    handle = open(path, "w")  # noqa: SIM115 (the caller holds the lock until it closes the handle)
     fcntl.flock(handle, fcntl.LOCK_EX)
     return handle
 

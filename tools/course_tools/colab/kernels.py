@@ -9,7 +9,6 @@ from course_tools.colab.runtimes import RUNTIMES
 from course_tools.layout import CELL_TIMEOUT, ROOT
 from course_tools.processes import run
 
-
 # What the kernel runs: ipykernel_launcher's own code (drop the current folder from sys.path, then start the
 # kernel), plus one line appended to launches.log next to kernel.json, so that tests can prove which
 # environment's kernel nbval or nbgrader started (nbgrader does not say which kernel it used).

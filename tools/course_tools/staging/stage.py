@@ -23,13 +23,19 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.datasets import (
-    IDX_FILES, SOURCE_NOTE, IMAGE_SHAPE, NUM_CLASSES, find_idx, read_npz, read_source_note,
-    check_arrays, read_staged_folder,
-)
-
 from course_tools.staging import mnist_dir
 from course_tools.staging.folders import replace_folder
+from course_utils.datasets import (
+    IDX_FILES,
+    IMAGE_SHAPE,
+    NUM_CLASSES,
+    SOURCE_NOTE,
+    check_arrays,
+    find_idx,
+    read_npz,
+    read_source_note,
+    read_staged_folder,
+)
 
 # Where the Debian package ``dataset-fashion-mnist`` installs the original idx files.
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")

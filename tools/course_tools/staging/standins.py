@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils import datasets, hub, image_folders
-
 from course_tools.staging.extractor import stage_feature_extractor
 from course_tools.staging.folders import finish, finished_note
+from course_utils import datasets, hub, image_folders
 
 # The five classes written as JPEG files; the feature extractor learns the other five (SOURCE_CLASSES), so that
 # source and target share no class.
@@ -51,7 +50,7 @@ def write_jpegs(images, names, folder, quality=95):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for image, name in zip(images, names):
+    for image, name in zip(images, names, strict=True):
         path = folder / f"{name}.jpg"
         Image.fromarray(image, mode="L").save(path, format="JPEG", quality=quality)
         paths.append(path)
