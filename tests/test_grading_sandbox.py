@@ -15,6 +15,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from traitlets.config import Config
 
+from course_tools import processes
 from course_tools import sandbox as grading_sandbox
 
 pytestmark = [pytest.mark.slow,
@@ -180,11 +181,11 @@ def test_process_tree_and_resident_memory_follow_real_processes():
 
     child = subprocess.Popen(["sleep", "30"])
     try:
-        tree = grading_sandbox.process_tree(os.getpid())
+        tree = processes.process_tree(os.getpid())
         assert tree[0] == os.getpid() and child.pid in tree
-        assert grading_sandbox.resident_bytes(os.getpid()) > 10 * MIB
+        assert processes.resident_bytes(os.getpid()) > 10 * MIB
     finally:
         child.kill()
         child.wait()
-    assert child.pid not in grading_sandbox.process_tree(os.getpid())
-    assert grading_sandbox.process_tree(child.pid) == [] and grading_sandbox.resident_bytes(child.pid) == 0
+    assert child.pid not in processes.process_tree(os.getpid())
+    assert processes.process_tree(child.pid) == [] and processes.resident_bytes(child.pid) == 0

@@ -11,10 +11,16 @@ their true/false parsing live in ``course_utils.config``, which the notebooks re
 """
 
 import os
+import subprocess
 import sys
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
-from course_utils.config import CACHE_DIR, DATA_DIR_ENV, QUICK_ENV, env_flag  # noqa: F401  (re-exported)
+# Re-exported: the learners' settings, for the maintainers' side.
+from course_utils.config import CACHE_DIR as CACHE_DIR
+from course_utils.config import DATA_DIR_ENV as DATA_DIR_ENV
+from course_utils.config import QUICK_ENV as QUICK_ENV
+from course_utils.config import env_flag as env_flag
 
 # The repository this package is installed from (``pip install -e tools``, which ``make venv`` runs).
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,14 +54,14 @@ CELL_TIMEOUT = 900
 BIN = Path(sys.executable).parent
 
 
-def chapter_ids(course=ROOT, folder=SOURCE):
+def chapter_ids(course: str | Path = ROOT, folder: str = SOURCE) -> list[str]:
     """Chapter ids: the folders of ``<course>/<folder>/`` that hold a notebook of the same name, sorted.
 
     ``folder`` is ``SOURCE`` (solutions/, what can be released) or ``RELEASE`` (chapters/, what was)."""
     return sorted(p.parent.name for p in Path(course, folder).glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
-def notebook(course, folder, chapter, student="."):
+def notebook(course: str | Path, folder: str, chapter: str, student: str = ".") -> Path:
     """The path of a chapter's notebook in ``folder`` of ``course``, by nbgrader's own rule
     (``CourseDirectory.format_path``): ``<folder>/<id>/<id>.ipynb`` for solutions/ and chapters/,
     ``<folder>/<student>/<id>/<id>.ipynb`` for the per-student folders (submitted/, autograded/, feedback/)."""
@@ -65,26 +71,28 @@ def notebook(course, folder, chapter, student="."):
     return Path(folder_path) / f"{chapter}.{'html' if folder == FEEDBACK else 'ipynb'}"
 
 
-def students(course, chapter, folder=SUBMITTED):
+def students(course: str | Path, chapter: str, folder: str = SUBMITTED) -> list[str]:
     """Students with a notebook of ``chapter`` in ``folder`` (submitted/ by default), sorted."""
     return sorted(p.parent.parent.name for p in Path(course, folder).glob(f"*/{chapter}/{chapter}.ipynb"))
 
 
-def solution_notebook(chapter, course=ROOT):
+def solution_notebook(chapter: str, course: str | Path = ROOT) -> Path:
+    """The solution notebook (nbgrader's source) of ``chapter``."""
     return notebook(course, SOURCE, chapter)
 
 
-def release_notebook(chapter, course=ROOT):
+def release_notebook(chapter: str, course: str | Path = ROOT) -> Path:
+    """The student version (nbgrader's release) of ``chapter``."""
     return notebook(course, RELEASE, chapter)
 
 
-def default_data_dir(root=ROOT):
+def default_data_dir(root: str | Path = ROOT) -> Path | None:
     """``<root>/data`` (what ``make data`` stages) if it exists, else ``None``."""
     folder = Path(root, DATA)
     return folder if folder.is_dir() else None
 
 
-def use_staged_data(environ=None, root=ROOT):
+def use_staged_data(environ: MutableMapping[str, str] | None = None, root: str | Path = ROOT) -> str:
     """Set ``COURSE_DATA_DIR`` to ``<root>/data`` when it is unset and that folder exists; return its value.
 
     An explicitly empty ``COURSE_DATA_DIR`` (``make book COURSE_DATA_DIR=``) is left empty: download."""
@@ -95,12 +103,13 @@ def use_staged_data(environ=None, root=ROOT):
     return environ.get(DATA_DIR_ENV, "")
 
 
-def solution_lines(source):
+def solution_lines(source: str) -> str:
     """A solution cell's code without nbgrader's solution markers: what a student types."""
     return "\n".join(line for line in source.split("\n") if line.strip() not in SOLUTION_MARKERS)
 
 
-def nbgrader(args, cwd, timeout=None, env=None):
+def nbgrader(args: Sequence[str | Path], cwd: str | Path, timeout: float | None = None,
+             env: MutableMapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real nbgrader CLI with ``args`` in ``cwd``; return a ``CompletedProcess`` whose ``stdout``
     holds stdout and stderr merged.
 

@@ -9,7 +9,9 @@ is the locked code cell with id ``install_course_utils``.
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
@@ -21,12 +23,13 @@ INSTALL_ID = "install_course_utils"
 COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
-def _repository_section(config_path):
+def _repository_section(config_path: str | Path) -> dict[str, Any]:
+    """The ``repository`` section of ``_config.yml`` (empty when there is none)."""
     config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
-    return config.get("repository") or {}
+    return dict(config.get("repository") or {})
 
 
-def repository(config_path=ROOT / BOOK_CONFIG):
+def repository(config_path: str | Path = ROOT / BOOK_CONFIG) -> tuple[str, str]:
     """Return ``(owner/name, branch)`` from ``_config.yml``'s ``repository`` section.
 
     Raises:
@@ -37,11 +40,12 @@ def repository(config_path=ROOT / BOOK_CONFIG):
     prefix = "https://github.com/"
     slug = url[len(prefix):].removesuffix(".git") if url.startswith(prefix) else ""
     if slug.count("/") != 1 or not all(slug.split("/")):
-        raise ValueError(f"{config_path}: repository.url should look like https://github.com/OWNER/NAME, got {url!r}.")
+        raise ValueError(f"{config_path}: repository.url should look like https://github.com/OWNER/NAME, "
+                         f"got {url!r}.")
     return slug, str(repo.get("branch", "main"))
 
 
-def package_ref(config_path=ROOT / BOOK_CONFIG):
+def package_ref(config_path: str | Path = ROOT / BOOK_CONFIG) -> str:
     """The git tag (or commit) that the notebooks install ``course_utils`` from: ``repository.package_ref``.
 
     Pinning it, rather than installing from the branch, keeps a learner's saved copy of a notebook working
@@ -57,18 +61,18 @@ def package_ref(config_path=ROOT / BOOK_CONFIG):
     return ref
 
 
-def colab_url(chapter_id, config_path=ROOT / BOOK_CONFIG):
+def colab_url(chapter_id: str, config_path: str | Path = ROOT / BOOK_CONFIG) -> str:
     """The Colab address of a chapter's student notebook, ``chapters/<id>/<id>.ipynb`` on GitHub."""
     slug, branch = repository(config_path)
     return f"https://colab.research.google.com/github/{slug}/blob/{branch}/chapters/{chapter_id}/{chapter_id}.ipynb"
 
 
-def badge_source(chapter_id, config_path=ROOT / BOOK_CONFIG):
+def badge_source(chapter_id: str, config_path: str | Path = ROOT / BOOK_CONFIG) -> str:
     """Markdown of the chapter's "Open in Colab" badge."""
     return f"[![Open In Colab]({COLAB_BADGE_SVG})]({colab_url(chapter_id, config_path)})"
 
 
-def install_source(config_path=ROOT / BOOK_CONFIG):
+def install_source(config_path: str | Path = ROOT / BOOK_CONFIG) -> str:
     """Source of the first code cell: in Colab, installs course_utils at the pinned tag, then imports it.
 
     ``%pip`` prints pip's error if the install fails; the import in the same cell then stops the notebook
@@ -92,11 +96,12 @@ def install_source(config_path=ROOT / BOOK_CONFIG):
     )
 
 
-def expected_cells(chapter_id, config_path=ROOT / BOOK_CONFIG):
+def expected_cells(chapter_id: str, config_path: str | Path = ROOT / BOOK_CONFIG) -> dict[str, str]:
+    """The source each generated cell of a chapter should have, by nbgrader grade id."""
     return {BADGE_ID: badge_source(chapter_id, config_path), INSTALL_ID: install_source(config_path)}
 
 
-def disagreements(notebook_path, config_path=ROOT / BOOK_CONFIG):
+def disagreements(notebook_path: str | Path, config_path: str | Path = ROOT / BOOK_CONFIG) -> list[str]:
     """List, in words, how a chapter notebook's badge and install cell differ from the setting."""
     chapter_id = Path(notebook_path).stem
     nb = nbformat.read(notebook_path, as_version=4)
@@ -110,7 +115,7 @@ def disagreements(notebook_path, config_path=ROOT / BOOK_CONFIG):
     return problems
 
 
-def write(notebook_path, config_path=ROOT / BOOK_CONFIG):
+def write(notebook_path: str | Path, config_path: str | Path = ROOT / BOOK_CONFIG) -> bool:
     """Rewrite the badge and install cells of one notebook from the setting; return True if it changed."""
     chapter_id = Path(notebook_path).stem
     nb = nbformat.read(notebook_path, as_version=4)
@@ -126,15 +131,18 @@ def write(notebook_path, config_path=ROOT / BOOK_CONFIG):
     return changed
 
 
-def solution_notebooks(root=ROOT):
+def solution_notebooks(root: str | Path = ROOT) -> list[Path]:
+    """Every chapter's solution notebook, sorted."""
     return sorted(Path(root, SOURCE).glob("*/*.ipynb"))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="course-links", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``course-links`` command; returns its exit status."""
+    parser = argparse.ArgumentParser(prog="course-links", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="rewrite disagreeing cells in solutions/")
     args = parser.parse_args(argv)
-    problems = []
+    problems: list[str] = []
     for path in solution_notebooks():
         if args.write and write(path):
             print(f"updated {path.relative_to(ROOT)}; now run `make release` to regenerate chapters/")

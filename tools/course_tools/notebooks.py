@@ -7,35 +7,39 @@ the student notebook and grade it.
 
 import linecache
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from course_tools import layout
 
 
-def grade_id(cell):
+def grade_id(cell: nbformat.NotebookNode) -> str | None:
     """A cell's nbgrader grade id, or ``None``."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+    value = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return None if value is None else str(value)
 
 
-def solution_sources(solution_path):
+def solution_sources(solution_path: str | Path) -> dict[str, str]:
     """Map each solution cell's grade_id to its code without the nbgrader markers (what a student types)."""
     nb = nbformat.read(solution_path, as_version=4)
-    return {grade_id(cell): layout.solution_lines(cell.source) for cell in nb.cells
+    return {str(grade_id(cell)): layout.solution_lines(cell.source) for cell in nb.cells
             if cell.metadata.get("nbgrader", {}).get("solution")}
 
 
-def fill_release(release_path, answers):
+def fill_release(release_path: str | Path, answers: Mapping[str, str]) -> nbformat.NotebookNode:
     """Return the student notebook with the given solution cells answered (grade_id -> source)."""
     nb = nbformat.read(release_path, as_version=4)
     for cell in nb.cells:
-        if grade_id(cell) in answers:
-            cell.source = answers[grade_id(cell)]
-    return nb
+        name = grade_id(cell)
+        if name is not None and name in answers:
+            cell.source = answers[name]
+    return nb  # type: ignore[no-any-return]  # nbformat.read is untyped
 
 
-def cell_sources(chapter, cell_names, course=layout.ROOT):
+def cell_sources(chapter: str, cell_names: Sequence[str], course: str | Path = layout.ROOT) -> list[str]:
     """The sources of the named cells of ``solutions/<chapter>/<chapter>.ipynb``, in order, each named by its
     nbgrader grade id or its notebook cell id.
 
@@ -52,7 +56,8 @@ def cell_sources(chapter, cell_names, course=layout.ROOT):
     return [cells[name].source for name in cell_names]
 
 
-def solution_namespace(chapter, cell_names, namespace, replacements=None):
+def solution_namespace(chapter: str, cell_names: Sequence[str], namespace: dict[str, Any],
+                       replacements: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Execute the named cells of ``solutions/<chapter>/<chapter>.ipynb`` in ``namespace``.
 
     Args:
@@ -75,12 +80,12 @@ def solution_namespace(chapter, cell_names, namespace, replacements=None):
     return namespace
 
 
-def make_course(folder, root=layout.ROOT):
+def make_course(folder: str | Path, root: str | Path = layout.ROOT) -> Path:
     """Fill ``folder`` with a throwaway copy of the course as nbgrader sees it: solutions/ and the committed
     nbgrader_config.py (which loads the grading guards from this package, so the copy grades exactly as
     instructors do). Returns ``folder``."""
-    folder = Path(folder)
-    shutil.copytree(Path(root, layout.SOURCE), folder / layout.SOURCE,
+    course = Path(folder)
+    shutil.copytree(Path(root, layout.SOURCE), course / layout.SOURCE,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(Path(root, "nbgrader_config.py"), folder)
-    return folder
+    shutil.copy(Path(root, "nbgrader_config.py"), course)
+    return course

@@ -24,10 +24,14 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Float, Integer, List, Unicode
+
+from course_tools.processes import kill_tree, process_tree, resident_bytes
 
 GIB = 1024 ** 3
 # Environment variables a kernel keeps (the rest of the grader's environment, tokens included, is dropped).
@@ -35,7 +39,7 @@ KEPT_ENV_NAMES = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "PYTHO
 KEPT_ENV_PREFIXES = ("LC_", "COURSE_", "KERAS_", "TF_", "XLA_", "JAX_", "OMP_", "PYDEVD_")
 
 
-def bwrap_problem(bwrap="bwrap"):
+def bwrap_problem(bwrap: str = "bwrap") -> str | None:
     """Return ``None`` when a bubblewrap sandbox can be started here, else a sentence that says why not."""
     path = shutil.which(bwrap)
     if path is None:
@@ -50,7 +54,7 @@ def bwrap_problem(bwrap="bwrap"):
     return None
 
 
-def python_paths(python, env=None):
+def python_paths(python: str | Path, env: Mapping[str, str] | None = None) -> list[Path]:
     """Folders and files the interpreter ``python`` reads its standard library and packages from."""
     code = ("import importlib.util, json, sys\n"
             "spec = importlib.util.find_spec('course_utils')\n"
@@ -62,15 +66,15 @@ def python_paths(python, env=None):
     return [Path(p).resolve() for p in json.loads(output) if p]
 
 
-def _contains(folder, path):
+def _contains(folder: Path, path: Path) -> bool:
     """True when ``path`` is ``folder`` or inside it."""
     return path == folder or folder in path.parents
 
 
-def read_only_paths(candidates, hidden):
+def read_only_paths(candidates: Iterable[str | Path], hidden: Iterable[Path]) -> list[Path]:
     """Keep the existing paths of ``candidates`` that do not contain a ``hidden`` folder, without repeats
     and without paths already inside another kept path."""
-    kept = []
+    kept: list[Path] = []
     for path in sorted({Path(p).resolve() for p in candidates}, key=lambda p: len(p.parts)):
         if not path.exists() or any(_contains(path, h) for h in hidden):
             continue
@@ -79,12 +83,13 @@ def read_only_paths(candidates, hidden):
     return kept
 
 
-def kept_environment(environ):
+def kept_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The part of ``environ`` a sandboxed kernel may see (see KEPT_ENV_NAMES and KEPT_ENV_PREFIXES)."""
     return {k: v for k, v in environ.items() if k in KEPT_ENV_NAMES or k.startswith(KEPT_ENV_PREFIXES)}
 
 
-def bwrap_command(kernel_cmd, work_dir, socket_dir, read_only, environ, tmp_size, bwrap="bwrap"):
+def bwrap_command(kernel_cmd: list[str], work_dir: Path, socket_dir: str | Path, read_only: Iterable[Path],
+                  environ: Mapping[str, str], tmp_size: int, bwrap: str = "bwrap") -> list[str]:
     """The ``bwrap`` command line that runs ``kernel_cmd`` in the sandbox described in the module doc."""
     args = [shutil.which(bwrap) or bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
             "--clearenv", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
@@ -107,7 +112,7 @@ def bwrap_command(kernel_cmd, work_dir, socket_dir, read_only, environ, tmp_size
     return args + ["--", *kernel_cmd]
 
 
-def folder_bytes(folder):
+def folder_bytes(folder: str | Path) -> int:
     """Bytes in the regular files under ``folder`` (0 when it is gone)."""
     total = 0
     for base, _, files in os.walk(folder):
@@ -117,65 +122,8 @@ def folder_bytes(folder):
     return total
 
 
-def process_tree(pid):
-    """The process ``pid`` and its descendants, as a list of PIDs (empty when ``pid`` has ended).
-
-    Reads Linux's ``/proc/<pid>/task/<tid>/children``: a few file reads per poll, where listing children
-    through psutil scans every process on the machine."""
-    if not os.path.exists(f"/proc/{pid}/task/{pid}/children"):
-        import psutil
-
-        try:
-            root = psutil.Process(pid)
-            if root.status() == psutil.STATUS_ZOMBIE:
-                return []
-            return [pid] + [p.pid for p in root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/stat", "rb") as handle:
-                if handle.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                    continue  # a zombie: ended, waiting for its parent
-            tasks = os.listdir(f"/proc/{current}/task")
-        except (OSError, IndexError):
-            continue
-        found.append(current)
-        for task in tasks:
-            try:
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    todo += [int(child) for child in handle.read().split()]
-            except OSError:
-                pass
-    return found
-
-
-def resident_bytes(pid):
-    """Resident memory of the process ``pid`` in bytes (0 when it has ended)."""
-    try:
-        with open(f"/proc/{pid}/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def kill_tree(pid):
-    """Kill the process ``pid`` and all its descendants, and wait for them (gone ones are skipped)."""
-    import psutil
-
-    processes = []
-    for member in process_tree(pid):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            processes.append(psutil.Process(member))
-    for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-    psutil.wait_procs(processes, timeout=10)
-
-
-def _size(nbytes):
+def _size(nbytes: float) -> str:
+    """``nbytes`` for a person: in GiB from a tenth of one, else in MiB."""
     return f"{nbytes / GIB:.1f} GiB" if nbytes >= GIB / 10 else f"{nbytes / 1024 ** 2:.0f} MiB"
 
 
@@ -197,20 +145,22 @@ class SandboxedKernelManager(AsyncKernelManager):
                                     "for a kernel with its threads).").tag(config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap program.").tag(config=True)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._socket_dir = tempfile.mkdtemp(prefix="kernel-sockets-")
         self.transport = "ipc"
         self.ip = os.path.join(self._socket_dir, "kernel")
         self.connection_file = os.path.join(self._socket_dir, "connection.json")
-        self.limit_hit = None
+        self.limit_hit: str | None = None
         self.peak_memory = 0  # the most resident memory seen, in bytes
-        self._watchdog = None
+        self._watchdog: threading.Thread | None = None
 
-    def format_kernel_cmd(self, extra_arguments=None):
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # A signal to the kernel's process group would reach bwrap first and end the sandbox, so a cell past
         # its time limit is interrupted by a message on the control channel instead (ipykernel then sends
         # SIGINT to itself).
+        if self.kernel_spec is None:
+            raise RuntimeError(f"no kernel spec named {self.kernel_name!r}: install the kernel first")
         self.kernel_spec.interrupt_mode = "message"
         cmd = super().format_kernel_cmd(extra_arguments)
         work_dir = Path(self.work_dir).resolve()
@@ -221,7 +171,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         read_only = [p for p in read_only_paths(candidates, hidden) if not _contains(p, work_dir)]
         return bwrap_command(cmd, work_dir, self._socket_dir, read_only, os.environ, self.tmp_size, self.bwrap)
 
-    async def start_kernel(self, **kw):
+    # AsyncKernelManager's start_kernel is a coroutine; jupyter_client types it through the synchronous base.
+    async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
         if not self.work_dir:
             if not kw.get("cwd"):
                 raise ValueError("SandboxedKernelManager needs a working folder: set work_dir or start the "
@@ -233,7 +184,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._watchdog = threading.Thread(target=self._watch, args=(pid,), daemon=True)
             self._watchdog.start()
 
-    def _watch(self, pid):
+    def _watch(self, pid: int) -> None:
         """Poll the sandbox's processes until they are gone; kill them all when one limit is passed."""
         try:
             self._poll(pid)
@@ -242,7 +193,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.log.info("Sandboxed kernel ended; its processes used at most %s of memory",
                           _size(self.peak_memory))
 
-    def _poll(self, pid):
+    def _poll(self, pid: int) -> None:
         stop = threading.Event()
         before = folder_bytes(self.work_dir)  # what was there at the start (a rerun finds the first run's files)
         while True:

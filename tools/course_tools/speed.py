@@ -7,7 +7,7 @@ means something only next to this figure: GFLOP/s of float32 matrix products in 
 import time
 
 
-def machine_speed(seconds=2.0, size=512):
+def machine_speed(seconds: float = 2.0, size: int = 512) -> float:
     """GFLOP/s of float32 ``size`` x ``size`` matrix products in NumPy, repeated for about ``seconds``."""
     import numpy as np
 

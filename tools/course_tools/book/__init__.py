@@ -12,17 +12,17 @@ Modules, by job:
 The names below are the package's API, used by the tests and ``course_tools.audit``.
 """
 
-from course_tools.book.accessibility import (  # noqa: F401
+from course_tools.book.accessibility import (
     ALT_TEXTS_KEY,
     figure_alt_texts,
     give_figures_their_alt_texts,
     readable_color,
     readable_styles,
 )
-from course_tools.book.cli import SOLUTIONS_SETTING, build, main, solutions_wanted  # noqa: F401
-from course_tools.book.extension import setup  # noqa: F401
-from course_tools.book.mathjax import mathjax_dir, npm_package  # noqa: F401
-from course_tools.book.pages import (  # noqa: F401
+from course_tools.book.cli import SOLUTIONS_SETTING, build, main, solutions_wanted
+from course_tools.book.extension import setup
+from course_tools.book.mathjax import mathjax_dir, npm_package
+from course_tools.book.pages import (
     FACTS_CELL_COLLAPSE,
     FACTS_SUFFIX,
     TEST_CELL_COLLAPSE,
@@ -32,5 +32,32 @@ from course_tools.book.pages import (  # noqa: F401
     is_test_cell,
     toc_files,
 )
-from course_tools.book.source import book_config, write_source  # noqa: F401
-from course_tools.layout import ROOT, SOLUTION_MARKERS  # noqa: F401
+from course_tools.book.source import book_config, write_source
+from course_tools.layout import ROOT, SOLUTION_MARKERS
+
+__all__ = [
+    "ALT_TEXTS_KEY",
+    "figure_alt_texts",
+    "give_figures_their_alt_texts",
+    "readable_color",
+    "readable_styles",
+    "SOLUTIONS_SETTING",
+    "build",
+    "main",
+    "solutions_wanted",
+    "setup",
+    "mathjax_dir",
+    "npm_package",
+    "FACTS_CELL_COLLAPSE",
+    "FACTS_SUFFIX",
+    "TEST_CELL_COLLAPSE",
+    "book_notebook",
+    "collapse_grading_cells",
+    "is_facts_cell",
+    "is_test_cell",
+    "toc_files",
+    "book_config",
+    "write_source",
+    "ROOT",
+    "SOLUTION_MARKERS",
+]

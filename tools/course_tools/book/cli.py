@@ -10,7 +10,8 @@ Steps:
    Files are only rewritten when their content changed, so that a rebuild with nothing changed reads
    nothing again.
 2. Install MathJax 3 from the npm registry (once, into _build/npm) and serve it from the book's own
-   ``_static/mathjax`` (copied to <source>/_vendor/mathjax): the pages typeset their equations without reaching a CDN.
+   ``_static/mathjax`` (copied to <source>/_vendor/mathjax): the pages typeset their equations without reaching
+   a CDN.
 3. Run ``jupyter-book build`` on it with warnings as errors. Notebooks are executed by a real kernel;
    Jupyter Book's cache (<output>/_build/.jupyter_cache) skips chapters whose code did not change.
    ``--executed DIR`` first stores in that cache the chapters already executed elsewhere (``DIR/<id>.ipynb``,
@@ -28,6 +29,7 @@ import argparse
 import os
 import re
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from course_tools.book.executed import fill_cache
@@ -42,7 +44,7 @@ _CHAPTER_PAGE = re.compile(r"chapters/([^/\s]+)/\1\.ipynb")
 _SECONDS = re.compile(r"Executed notebook in ([\d.]+) seconds")
 
 
-def solutions_wanted(value=None):
+def solutions_wanted(value: object = None) -> bool:
     """Read the solutions setting: ``value`` or else $COURSE_BOOK_SOLUTIONS (unset or empty: with solutions).
 
     Returns True for "1"/"true"/"yes"/"on", False for "0"/"false"/"no"/"off" (any case); raises ValueError
@@ -52,19 +54,20 @@ def solutions_wanted(value=None):
     return env_flag(SOLUTIONS_SETTING, True, environ)
 
 
-def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None, executed=None):
+def build(output: str | Path = ROOT, extra_args: Sequence[str] = (), solutions: bool | None = None,
+          execution_cache: str | Path | None = None, executed: str | Path | None = None) -> int:
     """Write the source tree and run jupyter-book; return its exit code.
 
     ``solutions`` None reads $COURSE_BOOK_SOLUTIONS; ``execution_cache`` None keeps Jupyter Book's default
     (<output>/_build/.jupyter_cache); ``executed`` is a folder of executed chapters to fill that cache from
     (``course_tools.book.executed``)."""
-    output = Path(output).resolve()
+    target = Path(output).resolve()
     solutions = solutions_wanted() if solutions is None else bool(solutions)
-    source_dir = output / BUILD / "book-source"
+    source_dir = target / BUILD / "book-source"
     pages = write_source(source_dir, solutions=solutions, execution_cache=execution_cache)
     print(f"book source: {len(pages)} pages in {source_dir} ({'with' if solutions else 'without'} solutions)")
     if executed is not None:
-        cache_dir = Path(execution_cache) if execution_cache else output / BUILD / ".jupyter_cache"
+        cache_dir = Path(execution_cache) if execution_cache else target / BUILD / ".jupyter_cache"
         stored = fill_cache(cache_dir, pages, executed)
         print(f"{len(stored)} chapters take their outputs from the executed notebooks in {executed}: "
               + ", ".join(page.stem for page in stored))
@@ -74,12 +77,12 @@ def build(output=ROOT, extra_args=(), solutions=None, execution_cache=None, exec
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     if DATA_DIR_ENV not in env and use_staged_data(env):  # what `make data` staged
         print(f"{DATA_DIR_ENV} is unset: the chapters read the data staged in {env[DATA_DIR_ENV]}")
-    log = output / LOG
+    log = target / LOG
     print(f"jupyter-book build (its whole output: {log})", flush=True)
     return run_logged(command, env, log)
 
 
-def progress_line(line):
+def progress_line(line: str) -> str | None:
     """What a person needs to see of one line of jupyter-book's output: a chapter starting to execute, the
     seconds it took, a chapter taken from the execution cache, a warning or error, the build's result; else
     ``None``."""
@@ -98,13 +101,13 @@ def progress_line(line):
     return None
 
 
-def run_logged(command, env, log):
+def run_logged(command: Sequence[str], env: Mapping[str, str], log: Path) -> int:
     """Run ``command`` with its output (stdout and stderr) written to the file ``log`` as it comes, and the
     lines ``progress_line`` keeps printed; return its exit code. On failure the log's last lines are printed."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w", encoding="utf-8") as handle:
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in process.stdout:
+        for line in process.stdout or ():
             handle.write(line)
             shown = progress_line(line)
             if shown:
@@ -116,8 +119,10 @@ def run_logged(command, env, log):
     return code
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="course-book", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``course-book`` command; returns its exit status."""
+    parser = argparse.ArgumentParser(prog="course-book", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", default=str(ROOT), help="folder that receives _build/ (default: the repo)")
     parser.add_argument("--all", action="store_true", help="rebuild every page (jupyter-book --all)")
     parser.add_argument("--no-solutions", action="store_true",
@@ -125,7 +130,8 @@ def main(argv=None):
     parser.add_argument("--execution-cache", default=None,
                         help="folder of Jupyter Book's execution cache (default: <output>/_build/.jupyter_cache)")
     parser.add_argument("--executed", default=None, metavar="DIR",
-                        help="folder of executed chapters (<id>.ipynb) whose outputs the pages take instead of running")
+                        help="folder of executed chapters (<id>.ipynb) whose outputs the pages take instead of "
+                             "running")
     args = parser.parse_args(argv)
     solutions = False if args.no_solutions else solutions_wanted()
     code = build(args.output, ["--all"] if args.all else [], solutions=solutions,

@@ -11,6 +11,7 @@ run, another chapter), one whose cells did not all run in order, or one whose ou
 """
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
@@ -28,24 +29,27 @@ class StaleExecutionError(ValueError):
     """An executed notebook does not belong to the page it was offered for."""
 
 
-def _code_cells(nb):
+def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The code cells of a notebook, in order."""
     return [cell for cell in nb.cells if cell.cell_type == "code"]
 
 
-def _as_on_the_page(executed):
+def _as_on_the_page(executed: nbformat.NotebookNode) -> list[str]:
     """The executed notebook's code as the book shows it: hidden tests and solution markers removed."""
     nb = copy.deepcopy(executed)
     nb, _ = ClearHiddenTests(enforce_metadata=False).preprocess(nb, {})
     return [solution_lines(cell.source) for cell in _code_cells(nb)]
 
 
-def _cut_outputs(cell):
+def _cut_outputs(cell: nbformat.NotebookNode) -> bool:
+    """True when the grader's or nbgrader's output limit cut one of a cell's outputs."""
     texts = [output.get("text", "") for output in cell.get("outputs", [])]
     texts += [str(value) for output in cell.get("outputs", []) for value in output.get("data", {}).values()]
     return any(CUT_MARKER in text or NBGRADER_CUT_MARKER in text for text in texts)
 
 
-def page_with_outputs(page, executed, name="the executed notebook"):
+def page_with_outputs(page: nbformat.NotebookNode, executed: nbformat.NotebookNode,
+                      name: str = "the executed notebook") -> nbformat.NotebookNode:
     """Return a copy of ``page`` (the book's notebook of a chapter) with the outputs and execution counts of
     ``executed`` (that chapter executed elsewhere).
 
@@ -72,7 +76,7 @@ def page_with_outputs(page, executed, name="the executed notebook"):
     return result
 
 
-def fill_cache(cache_dir, pages, executed_dir):
+def fill_cache(cache_dir: str | Path, pages: Iterable[str | Path], executed_dir: str | Path) -> list[Path]:
     """Store each page of ``pages`` (paths of the book source's chapter notebooks, ``.../<id>.ipynb``) for
     which ``executed_dir/<id>.ipynb`` exists in the execution cache ``cache_dir``, with that notebook's
     outputs. Returns the pages stored.

@@ -2,10 +2,18 @@
 generates): the edition without solutions, fixes to the theme's pages, and the accessibility rewrites of
 ``course_tools.book.accessibility``."""
 
+from __future__ import annotations
+
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import nbformat
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 from course_tools.book.accessibility import (
     give_figures_their_alt_texts,
@@ -20,14 +28,16 @@ NO_SOLUTION_NOTE = ("This edition of the book leaves the solution out. Open the 
                     "cell below it.")
 
 
-def _dedupe_scripts(app, pagename, templatename, context, doctree):
+def _dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                    doctree: nodes.document | None) -> None:
     """Drop repeated <script> entries. sphinx-thebe and sphinx-togglebutton register their inline scripts
     twice under Jupyter Book 1 (once with filename None, once with ""), and the second
     ``const THEBE_JS_URL`` is a JavaScript error on every page."""
     scripts = context.get("script_files")
     if not isinstance(scripts, list):
         return
-    seen, unique = set(), []
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
     for script in scripts:
         filename = getattr(script, "filename", script) or ""
         attributes = tuple(sorted((getattr(script, "attributes", None) or {}).items()))
@@ -38,7 +48,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
-def _student_sources(root, docname):
+def _student_sources(root: str | Path, docname: str) -> dict[str, str]:
     """Map grade_id -> source of the solution cells of the student notebook chapters/<id>/<id>.ipynb."""
     path = Path(root) / f"{docname}.ipynb"
     if not path.is_file():
@@ -48,14 +58,14 @@ def _student_sources(root, docname):
             if cell.metadata.get("nbgrader", {}).get("solution")}
 
 
-def _hide_solutions(app, doctree):
+def _hide_solutions(app: Sphinx, doctree: nodes.document) -> None:
     """Without solutions: show each exercise cell as the learner's notebook does, with a note, no output."""
     if app.config.course_book_solutions:
         return
     from docutils import nodes
 
     docname = app.env.docname
-    student = None
+    student: dict[str, str] | None = None
     for cell in list(doctree.findall(nodes.container)):
         if cell.get("nb_element") != "cell_code":
             continue
@@ -81,7 +91,7 @@ def _hide_solutions(app, doctree):
         cell.parent.insert(cell.parent.index(cell) + 1, note)
 
 
-def _student_downloads(app, exception):
+def _student_downloads(app: Sphinx, exception: Exception | None) -> None:
     """Without solutions: the notebook offered for download is the student notebook from chapters/."""
     if exception is not None or app.config.course_book_solutions or app.builder.format != "html":
         return
@@ -93,20 +103,20 @@ def _student_downloads(app, exception):
             shutil.copyfile(student, download)
 
 
-def _default_color_mode(app, config):
+def _default_color_mode(app: Sphinx, config: Config) -> None:
     """pydata-sphinx-theme logs "Got invalid theme mode" (a console error) on a first visit unless the
     book names a default mode."""
     config.html_context.setdefault("default_mode", "light")
 
 
-def _add_vendor_static(app):
+def _add_vendor_static(app: Sphinx) -> None:
     """Serve the book source's _vendor folder (MathJax) as static files: _static/mathjax/..."""
     vendor = Path(app.srcdir) / VENDOR_DIR
     if vendor.is_dir():
         app.config.html_static_path.append(str(vendor))
 
 
-def setup(app):
+def setup(app: Sphinx) -> dict[str, bool]:
     """Sphinx entry point: the fixes and settings above."""
     app.connect("config-inited", _default_color_mode)
     app.connect("builder-inited", _add_vendor_static)

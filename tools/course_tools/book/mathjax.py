@@ -23,7 +23,7 @@ MATHJAX_CONFIG = {"options": {"enableAssistiveMml": True,
                               "menuOptions": {"settings": {"assistiveMml": True}}}}
 
 
-def sync_tree(source, target, keep):
+def sync_tree(source: str | Path, target: str | Path, keep: set[Path]) -> None:
     """Copy MathJax's files from ``source`` into ``target`` when size or mtime differ; add the targets to
     ``keep``. Of the top-level bundles only MATHJAX_ENTRY is needed (the folders hold what it loads)."""
     for path in sorted(Path(source).rglob("*")):
@@ -38,7 +38,7 @@ def sync_tree(source, target, keep):
             shutil.copy2(path, dest)
 
 
-def npm_package(name, version, prefix, needed, why):
+def npm_package(name: str, version: str, prefix: str | Path, needed: str, why: str) -> Path:
     """Return the folder of the npm package ``name`` in ``prefix``, installing ``name@version`` with npm first
     unless that version is there with the file ``needed`` (relative to the package). ``why`` ends the
     message when npm is missing. Raises RuntimeError when npm is missing or the install fails."""
@@ -57,7 +57,7 @@ def npm_package(name, version, prefix, needed, why):
     return package
 
 
-def mathjax_dir(prefix=NPM_PREFIX):
+def mathjax_dir(prefix: str | Path = NPM_PREFIX) -> Path:
     """Return the folder of MathJax's ``es5`` bundle, installing ``mathjax@MATHJAX_VERSION`` with npm first
     if it is missing (into ``prefix``). Raises RuntimeError when npm is missing or the install fails."""
     return npm_package("mathjax", MATHJAX_VERSION, prefix, f"es5/{MATHJAX_ENTRY}",

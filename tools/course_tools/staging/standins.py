@@ -14,9 +14,12 @@ only read:
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from course_tools.staging.extractor import stage_feature_extractor
 from course_tools.staging.folders import finish, finished_note
@@ -30,8 +33,11 @@ SOURCE_CLASSES = {label: name for label, name in enumerate(datasets.FASHION_MNIS
 TRAIN_PER_CLASS = 600
 EVAL_PER_CLASS = 100
 
+T = TypeVar("T")
+Pair = tuple[npt.NDArray[Any], npt.NDArray[Any]]  # images and labels
 
-def write_jpegs(images, names, folder, quality=95):
+
+def write_jpegs(images: npt.ArrayLike, names: Sequence[str], folder: str | Path, quality: int = 95) -> list[Path]:
     """Write grayscale ``uint8`` images ``(n, height, width)`` as JPEG files ``folder/<name>.jpg``.
 
     Returns:
@@ -42,32 +48,32 @@ def write_jpegs(images, names, folder, quality=95):
     """
     from PIL import Image
 
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise ValueError(f"images should be uint8 of shape (n, height, width), got {images.dtype} {images.shape}.")
-    if len(names) != len(images):
-        raise ValueError(f"{len(images)} images but {len(names)} names.")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    pixels = np.asarray(images)
+    if pixels.dtype != np.uint8 or pixels.ndim != 3:
+        raise ValueError(f"images should be uint8 of shape (n, height, width), got {pixels.dtype} {pixels.shape}.")
+    if len(names) != len(pixels):
+        raise ValueError(f"{len(pixels)} images but {len(names)} names.")
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
     paths = []
-    for image, name in zip(images, names, strict=True):
-        path = folder / f"{name}.jpg"
+    for image, name in zip(pixels, names, strict=True):
+        path = target / f"{name}.jpg"
         Image.fromarray(image, mode="L").save(path, format="JPEG", quality=quality)
         paths.append(path)
     return paths
 
 
-def interleave(groups):
+def interleave(groups: Sequence[Sequence[T]]) -> list[T]:
     """Merge lists round-robin (first item of each, then the second of each, ...), so that every prefix of
     the result is balanced across the groups; longer lists finish last."""
-    merged = []
+    merged: list[T] = []
     for position in range(max((len(group) for group in groups), default=0)):
         merged += [group[position] for group in groups if position < len(group)]
     return merged
 
 
-def stage_jpegs(destination, train, test, train_per_class=TRAIN_PER_CLASS, eval_per_class=EVAL_PER_CLASS,
-                note=""):
+def stage_jpegs(destination: str | Path, train: Pair, test: Pair, train_per_class: int = TRAIN_PER_CLASS,
+                eval_per_class: int = EVAL_PER_CLASS, note: str = "") -> str:
     """Write ``OFFLINE_CLASSES`` as JPEG files with train/eval CSVs into ``destination``, unless it is done.
 
     Training images come from ``train``, evaluation images from ``test`` (the first ``train_per_class`` /
@@ -85,12 +91,12 @@ def stage_jpegs(destination, train, test, train_per_class=TRAIN_PER_CLASS, eval_
     Raises:
         ValueError: a class has no images in one of the splits.
     """
-    destination = Path(destination)
-    if (finished := finished_note(destination)) is not None:
+    folder = Path(destination)
+    if (finished := finished_note(folder)) is not None:
         return finished
-    partial = destination.with_name(f".{destination.name}.partial")
+    partial = folder.with_name(f".{folder.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    counts = {}
+    counts: dict[str, int] = {}
     for split, (images, labels), limit in (("train", train, train_per_class), ("eval", test, eval_per_class)):
         images, labels = np.asarray(images), np.asarray(labels)
         per_class = []
@@ -105,10 +111,10 @@ def stage_jpegs(destination, train, test, train_per_class=TRAIN_PER_CLASS, eval_
         counts[split] = len(rows)
     description = (f"{counts['train']:,} training and {counts['eval']:,} evaluation JPEG files written from real "
                    f"Fashion-MNIST images (classes {', '.join(OFFLINE_CLASSES.values())}){note}")
-    return finish(partial, destination, description)
+    return finish(partial, folder, description)
 
 
-def stage_standins(destination):
+def stage_standins(destination: str | Path) -> dict[str, str]:
     """Stage chapter 4's stand-ins into ``destination`` from its ``fashion-mnist/`` folder.
 
     Writes ``fashion-mnist-jpeg/`` (from the full Fashion-MNIST), ``fashion-mnist-jpeg-quick/`` (from the
@@ -122,22 +128,23 @@ def stage_standins(destination):
     Raises:
         FileNotFoundError: ``destination`` holds no staged Fashion-MNIST.
     """
-    destination = Path(destination)
+    data = Path(destination)
     names = (image_folders.STANDIN_JPEGS, image_folders.STANDIN_JPEGS_QUICK, hub.STANDIN_EXTRACTOR)
-    notes = {name: finished_note(destination / name) for name in names}
-    if None not in notes.values():  # every `make` run: no need to read the data
-        return notes
-    train, test = datasets.read_staged_folder(destination / "fashion-mnist")
-    quick_train = tuple(array[:datasets.QUICK_TRAIN_IMAGES] for array in train)
-    quick_test = tuple(array[:datasets.QUICK_TEST_IMAGES] for array in test)
+    notes = {name: finished_note(data / name) for name in names}
+    finished = {name: note for name, note in notes.items() if note is not None}
+    if len(finished) == len(names):  # every `make` run: no need to read the data
+        return finished
+    train, test = datasets.read_staged_folder(data / "fashion-mnist")
+    quick_train = (train[0][:datasets.QUICK_TRAIN_IMAGES], train[1][:datasets.QUICK_TRAIN_IMAGES])
+    quick_test = (test[0][:datasets.QUICK_TEST_IMAGES], test[1][:datasets.QUICK_TEST_IMAGES])
     staged = {
-        image_folders.STANDIN_JPEGS: stage_jpegs(destination / image_folders.STANDIN_JPEGS, train, test),
+        image_folders.STANDIN_JPEGS: stage_jpegs(data / image_folders.STANDIN_JPEGS, train, test),
         image_folders.STANDIN_JPEGS_QUICK: stage_jpegs(
-            destination / image_folders.STANDIN_JPEGS_QUICK, quick_train, quick_test,
+            data / image_folders.STANDIN_JPEGS_QUICK, quick_train, quick_test,
             note=f", from the quick subset (the first {datasets.QUICK_TRAIN_IMAGES:,} and "
                  f"{datasets.QUICK_TEST_IMAGES:,} images)"),
     }
-    folder = destination / hub.STANDIN_EXTRACTOR
+    folder = data / hub.STANDIN_EXTRACTOR
     staged[folder.name] = stage_feature_extractor(folder, train, test, SOURCE_CLASSES,
                                                   image_size=image_folders.STANDIN_IMAGE_SIZE)
     return staged
