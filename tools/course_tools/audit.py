@@ -12,6 +12,8 @@ Prints the violating elements per page and rule, and exits with 1 when there is 
 tests/test_browser.py runs the same audit on both editions of the book (with and without solutions).
 """
 
+from __future__ import annotations
+
 import argparse
 import contextlib
 import functools
@@ -20,7 +22,15 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page, ViewportSize
+
+# What axe-core reports of one rule a page violates: rule, impact, help, elements.
+Violation = dict[str, Any]
 
 from course_tools import book as build_book
 from course_tools.layout import BOOK_TOC, BUILD, ROOT
@@ -33,36 +43,36 @@ CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 # What the brief for this machine asks of a headless Chromium: no sandbox as root, no GPU, no network chatter.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 # The pages besides those of _toc.yml.
 OTHER_PAGES = ("search.html", "genindex.html", "index.html")
 
 
-def axe_script(prefix=AXE_PREFIX):
+def axe_script(prefix: str | Path = AXE_PREFIX) -> Path:
     """Return the path of ``axe.min.js``, installing ``axe-core@AXE_VERSION`` with npm into ``prefix`` first
     if it is missing. Raises RuntimeError when npm is missing or the install fails."""
     return build_book.npm_package("axe-core", AXE_VERSION, prefix, "axe.min.js",
                                   "the audit runs axe-core from the npm package") / "axe.min.js"
 
 
-def site_pages(site):
+def site_pages(site: str | Path) -> list[str]:
     """The pages to audit, as paths relative to the site: those of _toc.yml, then OTHER_PAGES."""
     pages = [f"{page}.html" for page in build_book.toc_files(ROOT / BOOK_TOC)]
     return pages + [page for page in OTHER_PAGES if (Path(site) / page).is_file()]
 
 
 @contextlib.contextmanager
-def serve(site):
+def serve(site: str | Path) -> Iterator[str]:
     """Serve the folder ``site`` on localhost; yield its base URL."""
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):
+        def do_GET(self) -> None:
             if self.path == "/favicon.ico":  # asked for by the browser itself, not by a page
                 self.send_response(204)
                 self.end_headers()
                 return
             super().do_GET()
 
-        def log_message(self, format, *args):
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
@@ -75,7 +85,7 @@ def serve(site):
         httpd.server_close()
 
 
-def wait_until_settled(page):
+def wait_until_settled(page: Page) -> None:
     """Wait for MathJax (if the page loads it) to finish typesetting, so that the audit sees the final page."""
     page.evaluate("""async () => {
         if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
@@ -87,19 +97,20 @@ def wait_until_settled(page):
 NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 
 
-def open_collapsed(page):
+def open_collapsed(page: Page) -> int:
     """Open every collapsed part of the page (``<details>``: the book's collapsed test and facts cells), so
     that the audit also checks what a reader can unfold, with transitions off (NO_TRANSITIONS). Returns how
     many were opened."""
     page.add_style_tag(content=NO_TRANSITIONS)
-    return page.evaluate("""() => {
+    opened: int = page.evaluate("""() => {
         const closed = Array.from(document.querySelectorAll('details:not([open])'));
         closed.forEach(d => { d.open = true; });
         return closed.length;
     }""")
+    return opened
 
 
-def load(context, url):
+def load(context: BrowserContext, url: str) -> Page:
     """Open ``url`` in a new page of ``context`` and wait until it has loaded and typeset; return the page."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -113,20 +124,21 @@ def load(context, url):
     return page
 
 
-def run_axe(page, script):
+def run_axe(page: Page, script: str | Path) -> list[Violation]:
     """Inject axe-core into ``page`` and run the WCAG 2.1 A/AA rules; return its violations as
     [{"rule", "impact", "help", "elements": [{"target", "html", "summary"}]}]."""
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(script))
-    return page.evaluate("""async (tags) => {
+    violations: list[Violation] = page.evaluate("""async (tags) => {
         const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
         return results.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
             elements: v.nodes.map(n => ({target: n.target.map(String).join(' '), html: n.html,
                                          summary: n.failureSummary}))}));
     }""", list(WCAG_TAGS))
+    return violations
 
 
-def describe(path, violations, limit=None):
+def describe(path: str, violations: Sequence[Violation], limit: int | None = None) -> list[str]:
     """Readable lines for a page's violations: rule, impact, count, then each element (target and HTML)."""
     lines = []
     for violation in violations:
@@ -144,7 +156,7 @@ def describe(path, violations, limit=None):
 
 
 @contextlib.contextmanager
-def chromium(profile):
+def chromium(profile: str | Path) -> Iterator[BrowserContext]:
     """A Playwright browser context on Debian's headless Chromium with the profile folder ``profile``."""
     from playwright.sync_api import sync_playwright
 
@@ -159,10 +171,10 @@ def chromium(profile):
             context.close()
 
 
-def audit(site, profile):
+def audit(site: str | Path, profile: str | Path) -> dict[str, list[Violation]]:
     """Audit every page of the built site ``site``, its collapsed parts opened; return {page: violations}."""
     script = axe_script()
-    report = {}
+    report: dict[str, list[Violation]] = {}
     with serve(site) as base, chromium(profile) as context:
         for path in site_pages(site):
             page = load(context, base + path)
@@ -174,11 +186,13 @@ def audit(site, profile):
     return report
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``course-audit`` command; returns its exit status (1 when a page violates a rule)."""
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("site", nargs="?", default=str(ROOT / BUILD / "html"), help="the built book's HTML folder")
+    parser.add_argument("site", nargs="?", default=str(ROOT / BUILD / "html"),
+                        help="the built book's HTML folder")
     parser.add_argument("--json", help="also write the full report (every element) to this JSON file")
     parser.add_argument("--limit", type=int, default=5, help="elements listed per page and rule (default 5)")
     args = parser.parse_args(argv)

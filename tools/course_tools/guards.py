@@ -14,6 +14,7 @@ so they apply to a plain ``nbgrader autograde`` as well as to ``classroom grade`
 """
 
 import copy
+from typing import Any
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, LimitOutput
@@ -27,12 +28,12 @@ UNRESPONSIVE = "it ran past the time limit and the kernel did not respond to the
 STOPPED_AT_LIMIT = "the grader stopped its kernel because"
 
 
-def disabled_source(reason):
+def disabled_source(reason: str) -> str:
     """Return the code that replaces a disabled cell: one line that raises an error naming ``reason``."""
     return f"raise RuntimeError({DISABLED_MARKER + ': ' + reason!r})"
 
 
-class KernelDeathGuard(Execute):
+class KernelDeathGuard(Execute):  # type: ignore[misc]  # nbgrader ships no type information
     """nbgrader's Execute, plus: a cell that kills the kernel is disabled and the notebook run again.
 
     The same happens to a cell whose kernel stays silent after the timeout interrupted it. Output that
@@ -48,12 +49,16 @@ class KernelDeathGuard(Execute):
     iopub_timeout = Integer(30, help="Seconds to wait for a cell's last output after it finished.").tag(
         config=True)
 
-    def preprocess(self, nb, resources=None, km=None):
+    def preprocess(self, nb: Any, resources: dict[str, Any] | None = None, km: Any = None) -> tuple[Any, Any]:
+        """Execute ``nb`` as nbgrader's Execute does, disabling each cell that kills the kernel (see the class)."""
         original = copy.deepcopy(nb)
+        self._running_index: int | None = None
+        self._running_km: Any = None
         for deaths in range(self.max_kernel_deaths + 1):
             self._running_index, self._running_km = None, None
             try:
-                return super().preprocess(copy.deepcopy(original), resources, km)
+                result: tuple[Any, Any] = super().preprocess(copy.deepcopy(original), resources, km)
+                return result
             except (DeadKernelError, CellTimeoutError) as error:
                 index = self._running_index
                 if index is None or deaths == self.max_kernel_deaths:
@@ -67,24 +72,28 @@ class KernelDeathGuard(Execute):
                 original.cells[index].source = disabled_source(reason)
         raise AssertionError("unreachable")
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
+        """Remember which cell runs in which kernel, then execute it."""
         self._running_index, self._running_km = index, self.km
-        return super().preprocess_cell(cell, resources, index)
+        result: tuple[Any, Any] = super().preprocess_cell(cell, resources, index)
+        return result
 
 
-class LimitOutputSize(LimitOutput):
+class LimitOutputSize(LimitOutput):  # type: ignore[misc]  # nbgrader ships no type information
     """nbgrader's LimitOutput (lines), plus a limit on the characters of each text output."""
 
     max_chars = Integer(
         20000, help="Maximum number of characters kept of each text output (-1 means no limit)."
     ).tag(config=True)
 
-    def _cut(self, text):
+    def _cut(self, text: str) -> str:
+        """``text`` cut to ``max_chars`` characters, with a line that says how many were cut."""
         if self.max_chars == -1 or len(text) <= self.max_chars:
             return text
         return f"{text[:self.max_chars]}\n{CUT_MARKER}: {len(text) - self.max_chars:,} more characters ...\n"
 
-    def preprocess_cell(self, cell, resources, cell_index):
+    def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
+        """Cut the cell's outputs by lines (nbgrader) and by characters (``max_chars``)."""
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if cell.cell_type != "code":
             return cell, resources
@@ -100,7 +109,7 @@ class LimitOutputSize(LimitOutput):
         return cell, resources
 
 
-def autograde_preprocessors():
+def autograde_preprocessors() -> list[type]:
     """Return nbgrader 0.9's default autograde pipeline with Execute and LimitOutput replaced by the guards."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, SaveAutoGrades

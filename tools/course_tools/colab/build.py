@@ -7,47 +7,54 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO, Any
 
 from packaging.utils import canonicalize_name
 
-from course_tools.colab.interpreter import find_python
-from course_tools.colab.runtimes import COLAB_PYTHON, RUNTIMES, constraints_text, read_freeze
+from course_tools.colab.interpreter import Interpreter, find_python
+from course_tools.colab.runtimes import COLAB_PYTHON, RUNTIMES, Runtime, constraints_text, read_freeze
 from course_tools.layout import ROOT
 
 SCHEMA = 1  # bump to force a rebuild when this package changes how it builds
 # Seconds one step of a build (venv, pip install) may take: a fresh install takes about a minute.
 STEP_TIMEOUT = 1200
+# A built environment's stamp (see ``build``), and what prints a line of progress.
+Stamp = dict[str, Any]
+Echo = Callable[[str], object]
 
 
-def _digest(*parts):
+def _digest(*parts: object) -> str:
+    """sha256 of the parts' text, each ended by a zero byte."""
     digest = hashlib.sha256()
     for part in parts:
         digest.update(str(part).encode() + b"\0")
     return digest.hexdigest()
 
 
-def _base_key(runtime, interpreter):
+def _base_key(runtime: Runtime, interpreter: Interpreter) -> str:
     """What forces a fresh environment: the Colab list, the package set, the interpreter, SCHEMA."""
     return _digest(SCHEMA, runtime.freeze_path.read_text(), runtime.packages, runtime.course_utils,
                    interpreter.path, interpreter.version)
 
 
-def _project_key():
+def _project_key() -> str:
     """What makes pip install course_utils again (into the existing environment): pyproject.toml."""
     return _digest((ROOT / "pyproject.toml").read_text())
 
 
-def read_stamp(runtime):
+def read_stamp(runtime: Runtime) -> Stamp | None:
     """The stamp of a built environment (dict), or None."""
     try:
-        return json.loads(runtime.stamp.read_text())
+        stamp: Stamp = json.loads(runtime.stamp.read_text())
+        return stamp
     except (OSError, ValueError):
         return None
 
 
-def _run(command, log, **kwargs):
+def _run(command: Sequence[str | Path], log: IO[str], **kwargs: Any) -> None:
     """Run a step of the build with its output in ``log``; a step that takes longer than STEP_TIMEOUT counts as
     hung (``subprocess.TimeoutExpired``)."""
     log.write(f"$ {' '.join(map(str, command))}\n")
@@ -60,7 +67,7 @@ def _run(command, log, **kwargs):
         raise RuntimeError(f"failed ({result.returncode}): {' '.join(map(str, command))}\n{tail}")
 
 
-def installed_versions(runtime):
+def installed_versions(runtime: Runtime) -> dict[str, str]:
     """``{canonical name: version}`` of every distribution in the environment, pip included."""
     code = ("import importlib.metadata as m, json; "
             "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))")
@@ -69,7 +76,7 @@ def installed_versions(runtime):
     return {canonicalize_name(name): version for name, version in json.loads(result.stdout).items()}
 
 
-def compare_with_colab(runtime):
+def compare_with_colab(runtime: Runtime) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """What the environment has next to Colab's list: (rows of the key packages, [(name, ours, Colab's)]
     for every other package whose version differs or that Colab's list lacks)."""
     colab, _ = read_freeze(runtime.freeze_path)
@@ -82,7 +89,8 @@ def compare_with_colab(runtime):
     return rows, other
 
 
-def format_comparison(runtime):
+def format_comparison(runtime: Runtime) -> str:
+    """The environment's versions next to Colab's, as an indented table (``compare_with_colab``)."""
     rows, other = compare_with_colab(runtime)
     lines = [f"  {'package':<16} {'here':<12} Colab"]
     for name, ours, colab in rows:
@@ -99,7 +107,7 @@ def format_comparison(runtime):
     return "\n".join(lines)
 
 
-def _lock(runtime):
+def _lock(runtime: Runtime) -> IO[str]:
     """An exclusive lock per environment, so that parallel test sessions do not build it twice."""
     key = hashlib.sha1(str(runtime.venv).encode()).hexdigest()[:12]
     path = Path(tempfile.gettempdir()) / f"colab-runtimes-{key}.lock"
@@ -108,7 +116,8 @@ def _lock(runtime):
     return handle
 
 
-def build(runtime, force=False, interpreter=None, echo=print):
+def build(runtime: Runtime, force: bool = False, interpreter: Interpreter | None = None,
+          echo: Echo = print) -> Stamp:
     """Make ``runtime``'s environment current; return its stamp (a dict: python, python_version,
     python_source, seconds, ... and ``rebuilt``: False if nothing was done).
 
@@ -120,7 +129,7 @@ def build(runtime, force=False, interpreter=None, echo=print):
     with _lock(runtime):
         stamp = read_stamp(runtime)
         fresh = force or not stamp or stamp.get("base") != base or not runtime.python.exists()
-        if not fresh and stamp.get("project") == project:
+        if not fresh and stamp is not None and stamp.get("project") == project:
             return {**stamp, "rebuilt": False}
         start = time.monotonic()
         constraints = runtime.venv / "colab-constraints.txt"
@@ -136,7 +145,7 @@ def build(runtime, force=False, interpreter=None, echo=print):
         with open(runtime.venv / "build.log", "w" if fresh else "a") as log:
             if fresh:
                 _run([interpreter.path, "-m", "venv", runtime.venv], log)
-            pip = [runtime.python, "-m", "pip", "--no-input"]
+            pip: list[str | Path] = [runtime.python, "-m", "pip", "--no-input"]
             # One resolution for everything: Colab's packages and course_utils (editable, so that edits to
             # course_utils need no rebuild) with its dependencies, all under Colab's versions.
             _run([*pip, "install", "--progress-bar", "off", "-c", constraints, *runtime.packages,
@@ -147,23 +156,23 @@ def build(runtime, force=False, interpreter=None, echo=print):
             stamp = {"base": base, "python": interpreter.path, "python_version": interpreter.version,
                      "python_source": interpreter.source, "seconds": seconds,
                      "built": time.strftime("%Y-%m-%d %H:%M:%S")}
-        stamp = {**stamp, "project": project, "updated": time.strftime("%Y-%m-%d %H:%M:%S")}
+        stamp = {**(stamp or {}), "project": project, "updated": time.strftime("%Y-%m-%d %H:%M:%S")}
         runtime.stamp.write_text(json.dumps(stamp, indent=1) + "\n")
         echo(f"{runtime.title}: {'built' if fresh else 'updated'} in {seconds:.0f} s; log in "
              f"{runtime.venv.name}/build.log\n" + format_comparison(runtime))
         return {**stamp, "rebuilt": True}
 
 
-def build_all(runtimes=None, force=False, echo=print):
+def build_all(runtimes: Iterable[Runtime] | None = None, force: bool = False, echo: Echo = print) -> dict[str, Stamp]:
     """Build several environments at once (downloads and installs overlap); return {name: stamp}."""
-    runtimes = list(runtimes or RUNTIMES.values())
+    chosen = list(runtimes or RUNTIMES.values())
     interpreter = find_python()
-    with ThreadPoolExecutor(len(runtimes)) as pool:
-        futures = {runtime.name: pool.submit(build, runtime, force, interpreter, echo) for runtime in runtimes}
+    with ThreadPoolExecutor(len(chosen)) as pool:
+        futures = {runtime.name: pool.submit(build, runtime, force, interpreter, echo) for runtime in chosen}
         return {name: future.result() for name, future in futures.items()}
 
 
-def describe(runtime, stamp=None):
+def describe(runtime: Runtime, stamp: Stamp | None = None) -> str:
     """One line: which environment, built with which Python."""
     stamp = stamp or read_stamp(runtime) or {}
     if not stamp:

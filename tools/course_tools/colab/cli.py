@@ -4,6 +4,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from course_tools.colab.build import build, build_all, describe, format_comparison
@@ -12,8 +13,9 @@ from course_tools.colab.kernels import nbval, write_kernelspecs
 from course_tools.colab.runtimes import RUNTIMES
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="course-colab", description=__doc__.split("\n\n")[0].strip("`"))
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``course-colab`` command; returns its exit status."""
+    parser = argparse.ArgumentParser(prog="course-colab", description=(__doc__ or "").split("\n\n")[0].strip("`"))
     sub = parser.add_subparsers(dest="command", required=True)
     build_cmd = sub.add_parser("build", help="build the Colab environments (only if out of date)")
     build_cmd.add_argument("runtimes", nargs="*", metavar="{cpu,tpu}", help="default: both")

@@ -21,12 +21,13 @@ class Interpreter:
     version: str
     source: str  # how it was found
 
-    def describe(self):
+    def describe(self) -> str:
+        """One line: the version, whether it is Colab's, where it is and how it was found."""
         colab = "" if self.version.startswith(COLAB_PYTHON + ".") else f" (not Colab's {COLAB_PYTHON})"
         return f"Python {self.version}{colab} at {self.path}, {self.source}"
 
 
-def _probe(path):
+def _probe(path: str | Path) -> str | None:
     """Return the version of the Python at ``path`` if it runs and can create a venv with pip, else None."""
     try:
         result = subprocess.run([str(path), "-c", "import sys, venv, ensurepip; print(sys.version.split()[0])"],
@@ -36,16 +37,17 @@ def _probe(path):
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def _version_key(folder):
+def _version_key(folder: Path) -> Version:
+    """The version a pyenv folder is named after (0 for a name that is not a version)."""
     try:
         return Version(folder.name)
     except InvalidVersion:
         return Version("0")
 
 
-def find_python():
+def find_python() -> Interpreter:
     """The interpreter that builds the Colab environments (see the module's docstring for the order)."""
-    candidates = []
+    candidates: list[tuple[str | Path, str]] = []
     if os.environ.get("COURSE_COLAB_PYTHON"):
         candidates.append((os.environ["COURSE_COLAB_PYTHON"], "from COURSE_COLAB_PYTHON"))
     on_path = shutil.which(f"python{COLAB_PYTHON}")

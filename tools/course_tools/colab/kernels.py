@@ -2,10 +2,12 @@
 
 import json
 import os
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from course_tools.colab.interpreter import DEV_PYTHON
-from course_tools.colab.runtimes import RUNTIMES
+from course_tools.colab.runtimes import RUNTIMES, Runtime
 from course_tools.layout import CELL_TIMEOUT, ROOT
 from course_tools.processes import run
 
@@ -17,7 +19,7 @@ _LAUNCH = ("import sys; del sys.path[0]; "
            "from ipykernel import kernelapp; kernelapp.launch_new_instance()")
 
 
-def write_kernelspecs(folder, runtimes=None):
+def write_kernelspecs(folder: str | Path, runtimes: Iterable[Runtime] | None = None) -> Path:
     """Write a Jupyter kernel spec per runtime into ``folder/kernels/``; return ``folder`` (for JUPYTER_PATH).
 
     The kernel runs ipykernel in the venv's Python with the venv's bin first on PATH (so that a notebook's
@@ -38,13 +40,13 @@ def write_kernelspecs(folder, runtimes=None):
     return Path(folder)
 
 
-def kernel_launches(folder, runtime):
+def kernel_launches(folder: str | Path, runtime: Runtime) -> list[str]:
     """The ``sys.prefix`` of every kernel started from ``runtime``'s spec in ``folder``, in order."""
     log = Path(folder) / "kernels" / runtime.kernel_name / "launches.log"
     return log.read_text().splitlines() if log.is_file() else []
 
 
-def kernel_environ(jupyter_dir, runtime, base=None):
+def kernel_environ(jupyter_dir: str | Path, runtime: Runtime, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a process (nbval, nbgrader) that must start ``runtime``'s kernel."""
     env = dict(os.environ if base is None else base)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(jupyter_dir), env.get("JUPYTER_PATH")]))
@@ -52,7 +54,8 @@ def kernel_environ(jupyter_dir, runtime, base=None):
     return env
 
 
-def nbval(runtime, path, jupyter_dir, cell_timeout=CELL_TIMEOUT, extra=(), timeout=None):
+def nbval(runtime: Runtime, path: str | Path, jupyter_dir: str | Path, cell_timeout: int = CELL_TIMEOUT,
+          extra: Sequence[str] = (), timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``path`` (a notebook or folder) with nbval from the dev environment in ``runtime``'s kernel, in
     quick mode with the staged data (the root conftest.py sets both); return the CompletedProcess (stdout
     and stderr merged; ``returncode`` None when ``timeout`` seconds passed and the run was stopped)."""
