@@ -26,6 +26,8 @@ LOGS := _build/logs
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 # The browser of the book's browser tests (tests/test_browser.py, tests/test_accessibility.py), from Debian's package chromium.
 CHROMIUM := /usr/bin/chromium
+# The tools and tests find it through COURSE_CHROMIUM (course_tools.audit.CHROMIUM; else chromium on PATH).
+export COURSE_CHROMIUM := $(CHROMIUM)
 # The sandbox in which `classroom grade` runs each student's kernel, from Debian's package bubblewrap.
 BWRAP := /usr/bin/bwrap
 COURSE_DATA_DIR ?= $(CURDIR)/data

@@ -46,7 +46,6 @@ ENVIRONMENTS = {
     SANDBOX: "the dev environment in the grading sandbox (classroom grade)",
     COLAB_TPU: "Colab's TPU package versions, Keras on JAX (nbgrader, colab-tpu kernel)",
 }
-TPU_CHAPTER = "05_going_deeper"  # the chapter that must also run on Colab's TPU runtime
 # Seconds per cell: the slowest cell of a chapter takes about 25 s in quick mode on 2 idle cores.
 CELL_TIMEOUT = 300
 # Seconds per nbgrader or classroom process: a whole chapter takes 15 s to about 2 minutes in quick mode.
@@ -166,7 +165,7 @@ def starting_order(wanted, chapters):
     return sorted(set(wanted), key=lambda run: (-chapters.index(run[1]), environments.index(run[0])))
 
 
-def runs_wanted(items, chapters, tpu_chapter=TPU_CHAPTER):
+def runs_wanted(items, chapters, tpu_chapter=layout.TPU_CHAPTER):
     """The runs that the selected tests ``items`` read: of the tests that use the ``chapter_runs`` fixture (also
     through another fixture), each test module names the environments whose runs it reads in ``CHAPTER_RUNS``;
     a test parametrized with a ``chapter`` reads that chapter's, any other test every chapter's (Colab's TPU

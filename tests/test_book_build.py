@@ -22,7 +22,7 @@ def test_book_notebook_drops_hidden_tests_and_markers():
     chapter = chapter_ids()[0]
     nb = build_book.book_notebook(layout.solution_notebook(chapter))
     text = nbformat.writes(nb)
-    for marker in ("HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
+    for marker in (*layout.HIDDEN_TEST_MARKERS, *layout.SOLUTION_MARKERS):
         assert marker not in text
     assert "def softmax" in text, "the solution code itself stays in the book"
 

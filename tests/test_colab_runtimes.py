@@ -32,8 +32,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from chapter_runs import COLAB_TPU, TPU_CHAPTER
+from chapter_runs import COLAB_TPU
 from course_tools import colab, layout
+from course_tools.layout import TPU_CHAPTER
 from helpers import ROOT, cell_errors, chapter_ids, echo_for
 
 CPU, TPU = colab.RUNTIMES["cpu"], colab.RUNTIMES["tpu"]

@@ -16,9 +16,9 @@ import time
 
 import pytest
 
-from course_tools.layout import ROOT, solution_notebook
+from course_tools.layout import ROOT, TPU_CHAPTER, solution_notebook
 
-CHAPTER = "05_going_deeper"
+CHAPTER = TPU_CHAPTER
 
 SCRIPT = textwrap.dedent(r"""
     import json, os, sys

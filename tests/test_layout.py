@@ -35,7 +35,8 @@ def test_staged_data_is_the_default_unless_the_variable_is_set(tmp_path):
 
 
 def test_solution_lines_drop_only_the_markers():
-    source = "x = 1\n    ### BEGIN SOLUTION\ny = 2\n### END SOLUTION"
+    begin, end = layout.SOLUTION_MARKERS
+    source = f"x = 1\n    {begin}\ny = 2\n{end}"
     assert layout.solution_lines(source) == "x = 1\ny = 2"
 
 

@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from course_tools.layout import HIDDEN_TEST_MARKERS, QUICK_ENV
+from course_tools.layout import HIDDEN_TEST_MARKERS, QUICK_ENV, SOLUTION_MARKERS
 from helpers import ROOT, chapter_ids, grade_id
 
 HIDDEN_BEGIN, HIDDEN_END = HIDDEN_TEST_MARKERS
@@ -77,7 +77,7 @@ def test_test_cells_do_not_touch_tensorflow(chapter):
 def test_solution_cells_are_marked(chapter):
     for cell in _notebook(chapter).cells:
         if _nbgrader(cell).get("solution"):
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, grade_id(cell)
+            assert all(marker in cell.source for marker in SOLUTION_MARKERS), grade_id(cell)
 
 
 @pytest.mark.parametrize("chapter", chapter_ids())

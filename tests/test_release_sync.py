@@ -35,7 +35,7 @@ def test_committed_release_matches_nbgrader_output(regenerated, chapter):
 @pytest.mark.parametrize("chapter", chapter_ids())
 def test_release_has_no_solutions_and_no_hidden_tests(chapter):
     text = (layout.release_notebook(chapter)).read_text()
-    for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
+    for marker in (*layout.HIDDEN_TEST_MARKERS, *layout.SOLUTION_MARKERS):
         assert marker not in text
     nb = nbformat.read(layout.release_notebook(chapter), as_version=4)
     answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]

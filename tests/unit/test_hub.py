@@ -119,9 +119,9 @@ def test_feature_vector_handle_chooses_by_data_set():
 
 
 def test_feature_vector_handle_offline_is_the_staged_extractor(staged_dir, tmp_path, monkeypatch, capsys):
-    from course_utils.image_folders import ImageCSVs
+    from course_utils.image_folders import STANDIN_JPEGS, ImageCSVs
 
-    standin = ImageCSVs("fashion-mnist-jpeg", None, None, [], 32, "")
+    standin = ImageCSVs(STANDIN_JPEGS, None, None, [], 32, "")
     monkeypatch.setenv("COURSE_DATA_DIR", str(staged_dir))
     handle = hub.feature_vector_handle(standin)
     assert handle == str(staged_dir / hub.STANDIN_EXTRACTOR) and "the course's own feature extractor" in capsys.readouterr().out

@@ -150,7 +150,7 @@ def test_load_image_csvs_offline_reads_the_staged_standin(staged_dir, tmp_path, 
     monkeypatch.setenv("COURSE_DATA_DIR", str(data_dir))
     monkeypatch.setenv("COURSE_QUICK", "1")
     data = image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
-    assert data.name == "fashion-mnist-jpeg" and data.image_size == image_folders.STANDIN_IMAGE_SIZE
+    assert data.name == image_folders.STANDIN_JPEGS and data.image_size == image_folders.STANDIN_IMAGE_SIZE
     assert data.class_names == list(OFFLINE_CLASSES.values())
     assert data.train_csv.parent == tmp_path / "cache" / image_folders.STANDIN_JPEGS_QUICK, "CSVs go to the cache"
     out = capsys.readouterr().out
@@ -169,7 +169,7 @@ def test_load_image_csvs_names_the_command_when_the_standin_is_not_staged(staged
     shutil.copytree(staged_dir / "fashion-mnist", tmp_path / "old" / "fashion-mnist")
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "old"))
     monkeypatch.setenv("COURSE_QUICK", "0")
-    with pytest.raises(FileNotFoundError, match=f"fashion-mnist-jpeg/.*course-data stage {tmp_path / 'old'}"):
+    with pytest.raises(FileNotFoundError, match=f"{image_folders.STANDIN_JPEGS}/.*course-data stage {tmp_path / 'old'}"):
         image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
 
 

@@ -20,11 +20,15 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from course_tools import book as build_book
+from course_tools.layout import BOOK_TOC, BUILD, ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, ViewportSize
@@ -32,14 +36,12 @@ if TYPE_CHECKING:
 # What axe-core reports of one rule a page violates: rule, impact, help, elements.
 Violation = dict[str, Any]
 
-from course_tools import book as build_book
-from course_tools.layout import BOOK_TOC, BUILD, ROOT
 
 AXE_VERSION = "4.14.1"
 AXE_PREFIX = ROOT / BUILD / "npm-axe-core"
 # The rules of WCAG 2.1 levels A and AA (axe-core's tags).
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
-CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM") or shutil.which("chromium") or "chromium")
 # What the brief for this machine asks of a headless Chromium: no sandbox as root, no GPU, no network chatter.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -45,6 +45,10 @@ HIDDEN_TEST_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 DISABLED_MARKER = "The grader disabled this cell"
 CUT_MARKER = "... output cut by the grader"
 
+# The chapter that teaches distribution across devices and TPUs: it also runs on Colab's TPU runtime (Keras on
+# JAX, 8 virtual devices), and its MirroredStrategy lesson runs on two logical CPUs in the tests.
+TPU_CHAPTER = "05_going_deeper"
+
 # Seconds a cell of a chapter may run before it counts as hung, wherever a chapter runs in full (grading,
 # the book, nbval): the slowest cell takes about 2.5 minutes on 2 idle cores, and a busy hour is 2 to 4 times
 # slower.
