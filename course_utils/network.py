@@ -6,11 +6,13 @@ other errors. The loaders catch only what ``is_download_failure`` recognises and
 "could not download" is never said of a problem a download would not fix.
 """
 
+from __future__ import annotations
+
 import socket
 import urllib.error
 
 
-def is_download_failure(error):
+def is_download_failure(error: BaseException) -> bool:
     """True when ``error`` (or the error it was raised from, as ``get_file`` does) is a failed network request:
     ``urllib.error.URLError`` (HTTP errors included), a refused or reset connection, a timeout or a failed
     name lookup."""
