@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from course_utils import config
-from course_utils.network import is_download_failure
+from course_utils.network import failed_download_raises
 
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
@@ -110,18 +110,12 @@ def _download_with_keras(name: str) -> Splits:
     import tensorflow as tf  # imported here: reading staged data needs no TensorFlow
 
     module = {"mnist": tf.keras.datasets.mnist, "fashion-mnist": tf.keras.datasets.fashion_mnist}[name]
-    try:
+    fix = (f"Without a network, stage the data once and point the course at it:\n"
+           f"    {config.STAGE_COMMAND} ~/course-data\n"
+           f"    export {config.DATA_DIR_ENV}=~/course-data\n"
+           f"(see the README's 'Offline' section).")
+    with failed_download_raises(f"{_PRETTY_NAMES[name]} through tf.keras.datasets", fix):
         (x_train, y_train), (x_test, y_test) = module.load_data()
-    except Exception as error:  # get_file raises a bare Exception for a failed request; only that is caught
-        if not is_download_failure(error):
-            raise
-        raise ConnectionError(
-            f"Could not download {_PRETTY_NAMES[name]} through tf.keras.datasets: {error}\n"
-            f"Without a network, stage the data once and point the course at it:\n"
-            f"    {config.STAGE_COMMAND} ~/course-data\n"
-            f"    export {config.DATA_DIR_ENV}=~/course-data\n"
-            f"(see the README's 'Offline' section)."
-        ) from error
     return check_arrays((x_train, y_train), (x_test, y_test), origin=f"tf.keras.datasets.{module.__name__}")
 
 

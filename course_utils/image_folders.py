@@ -20,13 +20,16 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 
 from course_utils import config
 from course_utils.datasets import read_source_note
+from course_utils.network import failed_download_raises
 
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 # SHA-256 of flower_photos.tgz (228,813,984 bytes) as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
@@ -38,6 +41,9 @@ STANDIN_JPEGS_QUICK = "fashion-mnist-jpeg-quick"
 STANDIN_IMAGE_SIZE = 32
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+# One image of a CSV file: its path and its label (the class name).
+Row: TypeAlias = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,12 @@ class ImageCSVs:
     name: str
     train_csv: Path
     eval_csv: Path
-    class_names: list
+    class_names: list[str]
     image_size: int
     description: str
 
 
-def download_flowers(cache_dir=None):
+def download_flowers(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Download TensorFlow's flower photos (once) with ``keras.utils.get_file``, which checks the archive's
     SHA-256 (``FLOWERS_SHA256``; a cached archive that differs is downloaded again) and unpacks it.
 
@@ -75,26 +81,21 @@ def download_flowers(cache_dir=None):
     Raises:
         ConnectionError: the download failed (the message names the offline alternatives).
         ValueError: the downloaded archive's SHA-256 is not the published one.
+        Other errors of ``keras.utils.get_file`` (a damaged archive, a full disk) as it raises them.
     """
     import keras
 
-    try:
+    fix = (f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
+           f"(`{config.STAGE_COMMAND} ~/course-data`): the chapter then uses a staged copy in "
+           f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
+           f"from the staged Fashion-MNIST.")
+    with failed_download_raises(f"the flower photos from {FLOWERS_URL}", fix):
         extracted = keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, file_hash=FLOWERS_SHA256,
                                          extract=True, cache_dir=cache_dir)
-    except ValueError:  # the downloaded file's SHA-256 differs
-        raise
-    except Exception as error:  # Keras raises a bare Exception on URL failures
-        raise ConnectionError(
-            f"Could not download the flower photos from {FLOWERS_URL}: {error}\n"
-            f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
-            f"(`{config.STAGE_COMMAND} ~/course-data`): the chapter then uses a staged copy in "
-            f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
-            f"from the staged Fashion-MNIST."
-        ) from error
     return find_image_root(extracted)
 
 
-def find_image_root(folder):
+def find_image_root(folder: str | os.PathLike[str]) -> Path:
     """Return the folder below ``folder`` (itself, or its only sub-folder such as ``flower_photos``) that
     holds one sub-folder of JPEG files per class.
 
@@ -113,11 +114,12 @@ def find_image_root(folder):
                             f"{folder}/<class name>/<image>.jpg, e.g. the unpacked flower_photos.tgz.")
 
 
-def _jpegs(folder):
+def _jpegs(folder: str | os.PathLike[str]) -> list[Path]:
+    """The JPEG files of ``folder`` (``JPEG_SUFFIXES``, any case), sorted by name."""
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in JPEG_SUFFIXES)
 
 
-def list_images(root):
+def list_images(root: str | os.PathLike[str]) -> tuple[list[Row], list[str]]:
     """List the JPEG files of a folder of class folders.
 
     Args:
@@ -130,13 +132,13 @@ def list_images(root):
     Raises:
         FileNotFoundError: ``root`` has no class folders with JPEG files.
     """
-    root = find_image_root(root)
-    class_names = sorted(p.name for p in root.iterdir() if p.is_dir() and _jpegs(p))
-    rows = [(str(path.resolve()), name) for name in class_names for path in _jpegs(root / name)]
+    folder = find_image_root(root)
+    class_names = sorted(p.name for p in folder.iterdir() if p.is_dir() and _jpegs(p))
+    rows = [(str(path.resolve()), name) for name in class_names for path in _jpegs(folder / name)]
     return rows, class_names
 
 
-def split_rows(rows, eval_fraction=0.1, seed=0):
+def split_rows(rows: Sequence[Row], eval_fraction: float = 0.1, seed: int = 0) -> tuple[list[Row], list[Row]]:
     """Split ``(path, label)`` rows into training and evaluation rows, class by class.
 
     The split is deterministic: within each class (in the order given) a permutation drawn with
@@ -151,10 +153,10 @@ def split_rows(rows, eval_fraction=0.1, seed=0):
     """
     if not 0 < eval_fraction < 1:
         raise ValueError(f"eval_fraction must lie strictly between 0 and 1, got {eval_fraction}.")
-    by_class = {}
+    by_class: dict[str, list[int]] = {}
     for index, (_, label) in enumerate(rows):
         by_class.setdefault(label, []).append(index)
-    held_out = set()
+    held_out: set[int] = set()
     for label, indices in sorted(by_class.items()):
         if len(indices) < 2:
             raise ValueError(f"class {label!r} has {len(indices)} image(s); need at least 2 to split.")
@@ -166,28 +168,28 @@ def split_rows(rows, eval_fraction=0.1, seed=0):
     return train, evaluation
 
 
-def write_csv(rows, path):
+def write_csv(rows: Iterable[Sequence[str]], path: str | os.PathLike[str]) -> Path:
     """Write ``(path, label)`` rows to a CSV file without a header; return its ``Path``.
 
     Raises:
         ValueError: ``rows`` is empty or a row does not have two fields.
     """
-    rows = [tuple(row) for row in rows]
-    if not rows:
+    table = [tuple(row) for row in rows]
+    if not table:
         raise ValueError("no rows to write.")
-    if any(len(row) != 2 for row in rows):
+    if any(len(row) != 2 for row in table):
         raise ValueError("every row must be (path, label).")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     # written beside, then renamed: a reader (another kernel grading at the same time) never sees half a file
-    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
     with open(descriptor, "w", newline="", encoding="utf-8") as stream:
-        csv.writer(stream, lineterminator="\n").writerows(rows)
-    os.replace(partial, path)
-    return path
+        csv.writer(stream, lineterminator="\n").writerows(table)
+    os.replace(partial, target)
+    return target
 
 
-def read_csv(path):
+def read_csv(path: str | os.PathLike[str]) -> list[Row]:
     """Read a CSV file of ``path,label`` rows (no header) into a list of ``(path, label)`` tuples.
 
     Raises:
@@ -195,14 +197,15 @@ def read_csv(path):
         ValueError: a row does not have exactly two fields.
     """
     with open(path, newline="", encoding="utf-8") as stream:
-        rows = [tuple(row) for row in csv.reader(stream)]
+        rows = list(csv.reader(stream))
     bad = [i for i, row in enumerate(rows) if len(row) != 2]
     if bad:
         raise ValueError(f"{path}: row {bad[0] + 1} does not have the two fields path,label.")
-    return rows
+    return [(image, label) for image, label in rows]
 
 
-def write_split_csvs(image_root, out_dir, eval_fraction=0.1, seed=0):
+def write_split_csvs(image_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], eval_fraction: float = 0.1,
+                     seed: int = 0) -> tuple[Path, Path, list[str]]:
     """List the JPEG files under ``image_root``, split them with ``split_rows`` and write
     ``train_set.csv`` and ``eval_set.csv`` into ``out_dir``.
 
@@ -215,11 +218,11 @@ def write_split_csvs(image_root, out_dir, eval_fraction=0.1, seed=0):
     """
     rows, class_names = list_images(image_root)
     train, evaluation = split_rows(rows, eval_fraction, seed)
-    out_dir = Path(out_dir)
-    return write_csv(train, out_dir / "train_set.csv"), write_csv(evaluation, out_dir / "eval_set.csv"), class_names
+    folder = Path(out_dir)
+    return write_csv(train, folder / "train_set.csv"), write_csv(evaluation, folder / "eval_set.csv"), class_names
 
 
-def take_per_class(rows, per_class):
+def take_per_class(rows: Iterable[Sequence[str]], per_class: int) -> list[tuple[str, ...]]:
     """Keep the first ``per_class`` rows of every label, in the input order.
 
     Raises:
@@ -227,7 +230,8 @@ def take_per_class(rows, per_class):
     """
     if int(per_class) < 1:
         raise ValueError(f"per_class must be at least 1, got {per_class}.")
-    seen, kept = {}, []
+    seen: dict[str, int] = {}
+    kept: list[tuple[str, ...]] = []
     for row in rows:
         label = row[1]
         if seen.get(label, 0) < per_class:
@@ -236,7 +240,7 @@ def take_per_class(rows, per_class):
     return kept
 
 
-def load_image_csvs(cache_dir=None):
+def load_image_csvs(cache_dir: str | os.PathLike[str] | None = None) -> ImageCSVs:
     """Get chapter 4's photos as train/eval CSV files, online or offline, and say which ones.
 
     * ``COURSE_DATA_DIR`` unset: download the flowers (``download_flowers``), split them 90/10 with
@@ -256,7 +260,7 @@ def load_image_csvs(cache_dir=None):
         FileNotFoundError: ``COURSE_DATA_DIR`` holds neither flowers nor the stand-in (the message names the
             command that stages it).
     """
-    cache_dir = Path(cache_dir) if cache_dir else config.CACHE_DIR
+    cache = Path(cache_dir) if cache_dir else config.CACHE_DIR
     data_dir = config.data_dir()
     if data_dir is None or (data_dir / "flowers").is_dir():
         if data_dir is None:
@@ -265,12 +269,12 @@ def load_image_csvs(cache_dir=None):
         else:
             root = find_image_root(data_dir / "flowers")
             origin = f"staged folder {root}"
-        train_csv, eval_csv, class_names = write_split_csvs(root, cache_dir / "flowers-csv")
+        train_csv, eval_csv, class_names = write_split_csvs(root, cache / "flowers-csv")
         data = ImageCSVs("flowers", train_csv, eval_csv, class_names, FLOWERS_IMAGE_SIZE,
                          f"flowers photos: {{train:,}} training and {{eval:,}} evaluation images "
                          f"in {len(class_names)} classes, {origin}")
     else:
-        data = _staged_standin(data_dir, cache_dir)
+        data = _staged_standin(data_dir, cache)
     counts = {"train": len(read_csv(data.train_csv)), "eval": len(read_csv(data.eval_csv))}
     data = ImageCSVs(data.name, data.train_csv, data.eval_csv, data.class_names, data.image_size,
                      data.description.format(**counts))
@@ -278,7 +282,7 @@ def load_image_csvs(cache_dir=None):
     return data
 
 
-def _staged_standin(data_dir, cache_dir):
+def _staged_standin(data_dir: Path, cache_dir: Path) -> ImageCSVs:
     """The staged Fashion-MNIST JPEG stand-in as an ``ImageCSVs``, its CSVs rewritten with absolute paths into
     ``cache_dir`` (the staged folder may be read-only, and the notebook writes smaller CSVs beside them)."""
     quick = config.quick_mode()
@@ -289,7 +293,8 @@ def _staged_standin(data_dir, cache_dir):
             f"{folder.name}/, chapter 4's offline stand-in. Stage it with `{config.STAGE_COMMAND} {data_dir}` "
             f"(it keeps what is staged already), or unset {config.DATA_DIR_ENV} to download the flowers.")
     out_dir = cache_dir / folder.name
-    csvs = {}
+    csvs: dict[str, Path] = {}
+    class_names: list[str] = []
     for split in ("train", "eval"):
         rows = [(str((folder / path).resolve()), label) for path, label in read_csv(folder / f"{split}_set.csv")]
         csvs[split] = write_csv(rows, out_dir / f"{split}_set.csv")
