@@ -9,7 +9,10 @@
     do for a learner. ``0`` or unset means a normal run.
 """
 
+from __future__ import annotations
+
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
@@ -25,7 +28,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
-def env_flag(name, default=False, environ=None):
+def env_flag(name: str, default: bool = False, environ: Mapping[str, str] | None = None) -> bool:
     """Read the true/false environment variable ``name``; unset or empty gives ``default``.
 
     Args:
@@ -46,7 +49,7 @@ def env_flag(name, default=False, environ=None):
     raise ValueError(f"{name} should be 1 or 0 (or true/false), got {raw.strip()!r}.")
 
 
-def quick_mode(environ=None):
+def quick_mode(environ: Mapping[str, str] | None = None) -> bool:
     """Return ``True`` when ``COURSE_QUICK`` asks for a quick run.
 
     Args:
@@ -58,7 +61,7 @@ def quick_mode(environ=None):
     return env_flag(QUICK_ENV, False, environ)
 
 
-def data_dir(environ=None):
+def data_dir(environ: Mapping[str, str] | None = None) -> Path | None:
     """Return the staged-data folder named by ``COURSE_DATA_DIR`` as a ``Path``, or ``None`` if unset.
 
     Raises:
@@ -72,6 +75,7 @@ def data_dir(environ=None):
     if not path.is_dir():
         raise FileNotFoundError(
             f"{DATA_DIR_ENV} is set to {value!r}, but {path} is not a folder. Create it with "
-            f"`{STAGE_COMMAND} {path}` (`make data` in the course's repository) or unset {DATA_DIR_ENV} to download through Keras."
+            f"`{STAGE_COMMAND} {path}` (`make data` in the course's repository) or unset {DATA_DIR_ENV} "
+            f"to download through Keras."
         )
     return path

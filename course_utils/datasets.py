@@ -20,13 +20,16 @@ In quick mode (``COURSE_QUICK=1``, see ``course_utils.config``) the loaders keep
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from course_utils import config
-from course_utils.network import is_download_failure
+from course_utils.network import failed_download_raises
 
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
@@ -48,8 +51,12 @@ _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 SOURCE_NOTE = "SOURCE.txt"
 _PRETTY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
+# One split as the loaders return it: uint8 images (n, 28, 28) and uint8 labels (n,); a data set is two splits.
+Split: TypeAlias = tuple[NDArray[np.uint8], NDArray[np.uint8]]
+Splits: TypeAlias = tuple[Split, Split]
 
-def load_mnist(quick=None):
+
+def load_mnist(quick: bool | None = None) -> Splits:
     """Load the MNIST handwritten digits (60,000 training and 10,000 test images in the full set).
 
     Args:
@@ -66,7 +73,7 @@ def load_mnist(quick=None):
     return _load("mnist", quick)
 
 
-def load_fashion_mnist(quick=None):
+def load_fashion_mnist(quick: bool | None = None) -> Splits:
     """Load Fashion-MNIST (Zalando's 28x28 clothing images, 60,000 training and 10,000 test).
 
     Same interface, sources and errors as ``load_mnist``; class names are in
@@ -75,7 +82,7 @@ def load_fashion_mnist(quick=None):
     return _load("fashion-mnist", quick)
 
 
-def _load(name, quick):
+def _load(name: str, quick: bool | None) -> Splits:
     """Load the data set ``name`` from ``COURSE_DATA_DIR`` or through Keras, cut it in quick mode, and say so."""
     pretty = _PRETTY_NAMES[name]
     data_dir = config.data_dir()
@@ -98,27 +105,21 @@ def _load(name, quick):
     return (x_train, y_train), (x_test, y_test)
 
 
-def _download_with_keras(name):
+def _download_with_keras(name: str) -> Splits:
     """Load ``name`` through ``tf.keras.datasets``; a failed download raises ``ConnectionError`` with the fix."""
     import tensorflow as tf  # imported here: reading staged data needs no TensorFlow
 
     module = {"mnist": tf.keras.datasets.mnist, "fashion-mnist": tf.keras.datasets.fashion_mnist}[name]
-    try:
+    fix = (f"Without a network, stage the data once and point the course at it:\n"
+           f"    {config.STAGE_COMMAND} ~/course-data\n"
+           f"    export {config.DATA_DIR_ENV}=~/course-data\n"
+           f"(see the README's 'Offline' section).")
+    with failed_download_raises(f"{_PRETTY_NAMES[name]} through tf.keras.datasets", fix):
         (x_train, y_train), (x_test, y_test) = module.load_data()
-    except Exception as error:  # get_file raises a bare Exception for a failed request; only that is caught
-        if not is_download_failure(error):
-            raise
-        raise ConnectionError(
-            f"Could not download {_PRETTY_NAMES[name]} through tf.keras.datasets: {error}\n"
-            f"Without a network, stage the data once and point the course at it:\n"
-            f"    {config.STAGE_COMMAND} ~/course-data\n"
-            f"    export {config.DATA_DIR_ENV}=~/course-data\n"
-            f"(see the README's 'Offline' section)."
-        ) from error
     return check_arrays((x_train, y_train), (x_test, y_test), origin=f"tf.keras.datasets.{module.__name__}")
 
 
-def read_staged_folder(folder):
+def read_staged_folder(folder: str | os.PathLike[str]) -> Splits:
     """Read one staged data set from ``folder``: a ``.npz`` file with the keys
     ``x_train, y_train, x_test, y_test`` or the four idx files (optionally gzipped).
 
@@ -140,18 +141,19 @@ def read_staged_folder(folder):
     if npz_files:
         return read_npz(npz_files[0])
     paths = {key: find_idx(folder, stem) for key, stem in IDX_FILES.items()}
-    missing = [IDX_FILES[key] for key, path in paths.items() if path is None]
+    found = {key: path for key, path in paths.items() if path is not None}
+    missing = [IDX_FILES[key] for key in paths if key not in found]
     if missing:
         raise FileNotFoundError(
             f"No staged data set at {folder}: expected one .npz file or the idx files "
             f"{', '.join(IDX_FILES.values())} (optionally .gz); missing {', '.join(missing)}. {fix}"
         )
-    arrays = {key: read_idx(path) for key, path in paths.items()}
+    arrays = {key: read_idx(path) for key, path in found.items()}
     return check_arrays((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]),
                         origin=str(folder))
 
 
-def find_idx(folder, stem):
+def find_idx(folder: Path, stem: str) -> Path | None:
     """Return ``folder/stem`` or ``folder/stem.gz``, whichever is a file, else ``None``."""
     for candidate in (folder / stem, folder / f"{stem}.gz"):
         if candidate.is_file():
@@ -159,7 +161,7 @@ def find_idx(folder, stem):
     return None
 
 
-def read_npz(path):
+def read_npz(path: str | os.PathLike[str]) -> Splits:
     """Read a Keras-style ``.npz`` (``x_train, y_train, x_test, y_test``); ``ValueError`` names a bad file."""
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -173,7 +175,7 @@ def read_npz(path):
                         origin=str(path))
 
 
-def read_idx(path):
+def read_idx(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
     """Read one file in the idx format of MNIST and Fashion-MNIST (plain or gzipped).
 
     Returns:
@@ -203,7 +205,8 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def check_arrays(train, test, origin="the arrays"):
+def check_arrays(train: tuple[ArrayLike, ArrayLike], test: tuple[ArrayLike, ArrayLike],
+                 origin: str = "the arrays") -> Splits:
     """Check that ``train`` and ``test`` are ``(images, labels)`` pairs in the course's layout.
 
     Images must be ``uint8`` of shape ``(n, 28, 28)``, labels integers in 0-9 of shape ``(n,)``.
@@ -214,7 +217,7 @@ def check_arrays(train, test, origin="the arrays"):
     Raises:
         ValueError: naming ``origin`` and what was expected.
     """
-    checked = []
+    checked: list[Split] = []
     for split, (images, labels) in (("training", train), ("test", test)):
         images, labels = np.asarray(images), np.asarray(labels)
         if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
@@ -229,10 +232,10 @@ def check_arrays(train, test, origin="the arrays"):
             raise ValueError(f"{origin}: {split} labels should lie in 0..9, "
                              f"found {labels.min()}..{labels.max()}.")
         checked.append((images, labels.astype(np.uint8)))
-    return tuple(checked)
+    return checked[0], checked[1]
 
 
-def read_source_note(folder):
+def read_source_note(folder: str | os.PathLike[str]) -> str:
     """The first line of the folder's ``SOURCE.txt`` (where its data came from), or ``""``."""
     note = Path(folder) / SOURCE_NOTE
     return note.read_text(encoding="utf-8").strip().splitlines()[0] if note.is_file() else ""

@@ -16,12 +16,20 @@ this repository's tests (TensorFlow 2.21, Keras 3.15). The TPU and GPU branches 
 resolver and device listing stubbed, so they were *not* run on real hardware here.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+# A tf.distribute.Strategy; TensorFlow ships no type information, so to a type checker it is Any.
+Strategy: TypeAlias = Any
+
 # steps_per_execution for TPUs: TensorFlow's TPU guide recommends running many steps per call there,
 # because each call from Python to the TPU has a fixed cost. Not measured in this repository (no TPU).
 TPU_STEPS_PER_EXECUTION = 32
 
 
-def pick_strategy(tpu="local", log=print):
+def pick_strategy(tpu: str | None = "local", log: Callable[[str], object] | None = print) -> Strategy:
     """Return the best ``tf.distribute`` strategy for this machine and report what was found.
 
     Args:
@@ -40,7 +48,7 @@ def pick_strategy(tpu="local", log=print):
 
     if tpu is not None and (not isinstance(tpu, str) or not tpu):
         raise ValueError(f"tpu should be a TPU name such as 'local', or None to skip TPUs; got {tpu!r}.")
-    report = log if log is not None else (lambda message: None)
+    report: Callable[[str], object] = log if log is not None else (lambda message: None)
 
     reason = "TPU search skipped"
     if tpu is not None:
@@ -68,7 +76,7 @@ def pick_strategy(tpu="local", log=print):
     return strategy
 
 
-def _connect_tpu(tf, tpu):
+def _connect_tpu(tf: Any, tpu: str) -> tuple[Strategy | None, str]:
     """Return ``(TPUStrategy, "")`` for a reachable TPU, else ``(None, why not)``."""
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
@@ -81,18 +89,19 @@ def _connect_tpu(tf, tpu):
     return tf.distribute.TPUStrategy(resolver), ""
 
 
-def _shorten(text, limit=80):
+def _shorten(text: str, limit: int = 80) -> str:
+    """``text`` itself, or its first ``limit - 3`` characters and "..." if it is longer than ``limit``."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def is_tpu_strategy(strategy):
+def is_tpu_strategy(strategy: Strategy) -> bool:
     """Return ``True`` if ``strategy`` runs on TPUs (a ``TPUStrategy``), else ``False``."""
     import tensorflow as tf
 
     return isinstance(strategy, tf.distribute.TPUStrategy)
 
 
-def precision_policy(strategy):
+def precision_policy(strategy: Strategy) -> str:
     """Name Keras's mixed-precision policy for ``strategy``: ``"mixed_bfloat16"`` on TPUs, else ``"float32"``.
 
     TPUs compute in bfloat16 natively (same exponent range as float32, so no loss scaling is needed);
@@ -103,7 +112,7 @@ def precision_policy(strategy):
     return "mixed_bfloat16" if is_tpu_strategy(strategy) else "float32"
 
 
-def steps_per_execution(strategy, tpu_steps=TPU_STEPS_PER_EXECUTION):
+def steps_per_execution(strategy: Strategy, tpu_steps: int = TPU_STEPS_PER_EXECUTION) -> int:
     """Return the ``steps_per_execution`` to pass to ``model.compile`` under ``strategy``.
 
     ``tpu_steps`` on TPUs, where one call from Python to the device per step wastes most of the time;

@@ -1,19 +1,25 @@
 """Small NumPy helpers for judging a classifier's predictions."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
-def _labels(values, name):
-    values = np.asarray(values)
-    if values.ndim == 2:  # probabilities or one-hot rows
-        values = values.argmax(axis=1)
-    if values.ndim != 1:
+def _labels(values: ArrayLike, name: str) -> NDArray[Any]:
+    """``values`` as labels ``(n,)``: as they are, or the argmax of each row of ``(n, classes)`` scores."""
+    labels = np.asarray(values)
+    if labels.ndim == 2:  # probabilities or one-hot rows
+        labels = labels.argmax(axis=1)
+    if labels.ndim != 1:
         raise ValueError(f"{name} should be labels of shape (n,) or scores of shape (n, classes), "
-                         f"got shape {values.shape}.")
-    return values
+                         f"got shape {labels.shape}.")
+    return labels
 
 
-def confusion_matrix(y_true, y_pred, num_classes=10):
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int = 10) -> NDArray[np.int64]:
     """Count how often each true class (rows) was predicted as each class (columns).
 
     Args:
@@ -38,7 +44,7 @@ def confusion_matrix(y_true, y_pred, num_classes=10):
     return matrix
 
 
-def misclassified(y_true, y_pred):
+def misclassified(y_true: ArrayLike, y_pred: ArrayLike) -> NDArray[np.intp]:
     """Return the indices (ascending) where the predicted class differs from the true one.
 
     Accepts labels ``(n,)`` or score rows ``(n, classes)`` for either argument.

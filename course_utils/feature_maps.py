@@ -12,10 +12,21 @@ Each plotting function draws a new figure and returns it; call ``plt.show()`` af
 No function imports TensorFlow.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from course_utils.colors import cell_text_color
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 HIGHLIGHT_COLOR = "tab:orange"
 MAX_ANNOTATED_SIZE = 7  # write the numbers into kernels up to 7x7
@@ -23,7 +34,7 @@ MAX_ANNOTATED_SIZE = 7  # write the numbers into kernels up to 7x7
 
 # --- layouts -------------------------------------------------------------------------------------
 
-def to_image_batch(image, dtype=np.float32):
+def to_image_batch(image: ArrayLike, dtype: DTypeLike = np.float32) -> NDArray[Any]:
     """Turn one image into a batch of one in TensorFlow's ``NHWC`` layout.
 
     Args:
@@ -44,7 +55,7 @@ def to_image_batch(image, dtype=np.float32):
     return image[np.newaxis].astype(dtype)
 
 
-def stack_kernels(kernels, dtype=np.float32):
+def stack_kernels(kernels: NDArray[Any] | Iterable[ArrayLike], dtype: DTypeLike = np.float32) -> NDArray[Any]:
     """Stack 2-D kernels into one ``HWIO`` array for one input channel, as ``tf.nn.conv2d`` expects.
 
     Args:
@@ -57,22 +68,22 @@ def stack_kernels(kernels, dtype=np.float32):
     Raises:
         ValueError: no kernels, a kernel that is not 2-D, or kernels of different shapes.
     """
-    if isinstance(kernels, np.ndarray) and kernels.ndim == 2:
-        kernels = [kernels]
-    kernels = [np.asarray(kernel) for kernel in kernels]
-    if not kernels:
+    items = [kernels] if isinstance(kernels, np.ndarray) and kernels.ndim == 2 else kernels
+    arrays = [np.asarray(kernel) for kernel in items]
+    if not arrays:
         raise ValueError("no kernels to stack.")
-    shapes = {kernel.shape for kernel in kernels}
-    if any(kernel.ndim != 2 for kernel in kernels):
+    shapes = {array.shape for array in arrays}
+    if any(array.ndim != 2 for array in arrays):
         raise ValueError(f"every kernel should be 2-D (height, width), got shapes {sorted(shapes)}.")
     if len(shapes) > 1:
         raise ValueError(f"kernels must all have the same shape, got {sorted(shapes)}.")
-    return np.stack(kernels, axis=-1)[:, :, np.newaxis, :].astype(dtype)
+    return np.stack(arrays, axis=-1)[:, :, np.newaxis, :].astype(dtype)
 
 
 # --- kernels and feature maps --------------------------------------------------------------------
 
-def _kernel_list(kernels, in_channel):
+def _kernel_list(kernels: ArrayLike, in_channel: int) -> list[NDArray[np.float64]]:
+    """The 2-D kernels of ``plot_kernels``'s input, one per panel (see its ``kernels`` for the shapes)."""
     kernels = np.asarray(kernels, dtype=float)
     if kernels.ndim == 2:
         return [kernels]
@@ -87,18 +98,18 @@ def _kernel_list(kernels, in_channel):
                      f"got {kernels.shape}.")
 
 
-def _annotate(ax, array, fmt, fontsize=9):
-    """Write each value into its cell, white on dark colours and black on light ones."""
+def annotate_cells(ax: Axes, array: ArrayLike, fmt: str, fontsize: float = 9) -> None:
+    """Write each value of the 2-D ``array`` into its cell of the image last drawn on ``ax`` (black text, or
+    white where the cell's colour is dark: whichever contrasts more), in the number format ``fmt``."""
     image = ax.images[-1] if ax.images else None
-    for (row, col), value in np.ndenumerate(array):
-        color = "black"
-        if image is not None:
-            red, green, blue, _ = image.cmap(image.norm(value))
-            color = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
+    for (row, col), value in np.ndenumerate(np.asarray(array)):
+        color = "black" if image is None else cell_text_color(image, value)
         ax.text(col, row, format(value, fmt), ha="center", va="center", fontsize=fontsize, color=color)
 
 
-def _grid(count, ncols, width, height, title):
+def _grid(count: int, ncols: int, width: float, height: float, title: str | None) -> tuple[Figure, NDArray[Any]]:
+    """A figure of ``count`` panels of ``width`` x ``height`` inches, ``ncols`` a row, without ticks; returns the
+    figure and its ``count`` axes (the grid's other panels are hidden)."""
     if count == 0:
         raise ValueError("nothing to plot.")
     ncols = max(1, min(int(ncols), count))
@@ -115,12 +126,14 @@ def _grid(count, ncols, width, height, title):
     return fig, axes.flat[:count]
 
 
-def _check_titles(titles, count):
+def _check_titles(titles: Sequence[str] | None, count: int) -> None:
+    """Raise ``ValueError`` unless ``titles`` is ``None`` or holds ``count`` titles."""
     if titles is not None and len(titles) != count:
         raise ValueError(f"{len(titles)} titles for {count} panels.")
 
 
-def plot_kernels(kernels, titles=None, ncols=8, in_channel=0, annotate=None, title=None, fmt=None):
+def plot_kernels(kernels: ArrayLike, titles: Sequence[str] | None = None, ncols: int = 8, in_channel: int = 0,
+                 annotate: bool | None = None, title: str | None = None, fmt: str | None = None) -> Figure:
     """Draw convolution kernels (filters) as small images: red for positive, blue for negative weights.
 
     All kernels share one colour scale, symmetric around 0, so that their weights can be compared.
@@ -153,35 +166,37 @@ def plot_kernels(kernels, titles=None, ncols=8, in_channel=0, annotate=None, tit
     limit = max(float(np.abs(kernel).max()) for kernel in kernel_list) or 1.0
     size = 2.2 if annotate else 1.2
     fig, axes = _grid(len(kernel_list), ncols, size, size + 0.3, title)
-    for index, (ax, kernel) in enumerate(zip(axes, kernel_list)):
+    for index, (ax, kernel) in enumerate(zip(axes, kernel_list, strict=True)):
         ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
         if annotate:
-            _annotate(ax, kernel, fmt, fontsize=10 if max(kh, kw) <= 3 or (max(kh, kw) <= 5 and fmt == "g") else 7)
+            annotate_cells(ax, kernel, fmt, fontsize=10 if max(kh, kw) <= 3 or (max(kh, kw) <= 5 and fmt == "g") else 7)
         ax.set_title(titles[index] if titles is not None else f"filter {index}", fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def _map_list(feature_maps):
+def _map_list(feature_maps: ArrayLike | Sequence[ArrayLike]) -> list[NDArray[np.float64]]:
+    """The 2-D maps of ``plot_feature_maps``'s input, one per panel (see its ``feature_maps`` for the shapes)."""
     if isinstance(feature_maps, (list, tuple)):
         maps = [np.asarray(m, dtype=float) for m in feature_maps]
         if not maps or any(m.ndim != 2 for m in maps):
             raise ValueError("a list of feature maps should hold 2-D (height, width) arrays.")
         return maps
-    maps = np.asarray(feature_maps, dtype=float)
-    if maps.ndim == 4:
-        if maps.shape[0] != 1:
-            raise ValueError(f"a 4-D batch of feature maps should hold one image, got a batch of {maps.shape[0]}.")
-        maps = maps[0]
-    if maps.ndim == 2:
-        return [maps]
-    if maps.ndim == 3:
-        return [maps[:, :, channel] for channel in range(maps.shape[2])]
+    stack = np.asarray(feature_maps, dtype=float)
+    if stack.ndim == 4:
+        if stack.shape[0] != 1:
+            raise ValueError(f"a 4-D batch of feature maps should hold one image, got a batch of {stack.shape[0]}.")
+        stack = stack[0]
+    if stack.ndim == 2:
+        return [stack]
+    if stack.ndim == 3:
+        return [stack[:, :, channel] for channel in range(stack.shape[2])]
     raise ValueError(f"feature maps should have shape (h, w), (h, w, channels) or (1, h, w, channels), "
-                     f"got {maps.shape}.")
+                     f"got {stack.shape}.")
 
 
-def plot_feature_maps(feature_maps, titles=None, ncols=8, show_shape=False, title=None, size=1.6):
+def plot_feature_maps(feature_maps: ArrayLike | Sequence[ArrayLike], titles: Sequence[str] | None = None,
+                      ncols: int = 8, show_shape: bool = False, title: str | None = None, size: float = 1.6) -> Figure:
     """Draw feature maps (activation maps), one panel per channel.
 
     Maps with negative values use a red/blue scale symmetric around 0 (blue negative); maps without
@@ -205,7 +220,7 @@ def plot_feature_maps(feature_maps, titles=None, ncols=8, show_shape=False, titl
     maps = _map_list(feature_maps)
     _check_titles(titles, len(maps))
     fig, axes = _grid(len(maps), ncols, size, size + 0.3, title)
-    for index, (ax, fmap) in enumerate(zip(axes, maps)):
+    for index, (ax, fmap) in enumerate(zip(axes, maps, strict=True)):
         if fmap.min() < 0:
             limit = float(np.abs(fmap).max()) or 1.0
             ax.imshow(fmap, cmap="RdBu_r", vmin=-limit, vmax=limit)

@@ -5,10 +5,23 @@ a ``tf.GradientTape``, JAX differentiates a pure function with ``jax.grad``. Thi
 difference so that a chapter can look at gradients on either backend.
 """
 
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, TypeAlias
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+# Keras, TensorFlow and JAX objects (a keras.Model, a keras.Variable, a tensor or array of a backend): the
+# packages ship no type information, so to a type checker they are Any.
+KerasModel: TypeAlias = Any
+Variable: TypeAlias = Any
+Tensor: TypeAlias = Any
 
 
-def kernel_gradient_norms(model, images, labels, layer_type=None):
+def kernel_gradient_norms(model: KerasModel, images: Tensor, labels: ArrayLike,
+                          layer_type: type | None = None) -> list[float]:
     """Return the norm of the loss's gradient with respect to each kernel, from the input to the output.
 
     The loss is the mean sparse categorical cross-entropy of ``model(images, training=True)`` against
@@ -46,11 +59,14 @@ def kernel_gradient_norms(model, images, labels, layer_type=None):
     return [float(np.linalg.norm(np.asarray(gradient, dtype=np.float64))) for gradient in gradients]
 
 
-def _loss(keras, labels, probabilities):
+def _loss(keras: ModuleType, labels: NDArray[Any], probabilities: Tensor) -> Tensor:
+    """The mean sparse categorical cross-entropy of ``probabilities`` against ``labels`` (a scalar tensor)."""
     return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities))
 
 
-def _tensorflow_gradients(model, images, labels, kernels):
+def _tensorflow_gradients(model: KerasModel, images: Tensor, labels: NDArray[Any],
+                          kernels: list[Variable]) -> list[NDArray[Any]]:
+    """The loss's gradient with respect to each of ``kernels``, taken with a ``tf.GradientTape``."""
     import keras
     import tensorflow as tf
 
@@ -59,14 +75,15 @@ def _tensorflow_gradients(model, images, labels, kernels):
     return [gradient.numpy() for gradient in tape.gradient(loss, kernels)]
 
 
-def _jax_gradients(model, images, labels, kernels):
+def _jax_gradients(model: KerasModel, images: Tensor, labels: NDArray[Any], kernels: list[Variable]) -> list[Tensor]:
+    """The loss's gradient with respect to each of ``kernels``, taken with ``jax.grad`` of a stateless call."""
     import jax
     import keras
 
     trainable = [variable.value for variable in model.trainable_variables]
     non_trainable = [variable.value for variable in model.non_trainable_variables]
 
-    def loss_of(trainable_values):
+    def loss_of(trainable_values: list[Tensor]) -> Tensor:
         probabilities, _ = model.stateless_call(trainable_values, non_trainable, images, training=True)
         return _loss(keras, labels, probabilities)
 

@@ -17,16 +17,18 @@ This module produces those CSV files:
 
 from __future__ import annotations
 
-import csv
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from course_utils import config
 from course_utils.datasets import read_source_note
+from course_utils.image_rows import Row as Row
+from course_utils.image_rows import read_csv as read_csv
+from course_utils.image_rows import split_rows as split_rows
+from course_utils.image_rows import take_per_class as take_per_class
+from course_utils.image_rows import write_csv as write_csv
+from course_utils.network import failed_download_raises
 
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 # SHA-256 of flower_photos.tgz (228,813,984 bytes) as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
@@ -38,7 +40,6 @@ STANDIN_JPEGS_QUICK = "fashion-mnist-jpeg-quick"
 STANDIN_IMAGE_SIZE = 32
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
-
 
 @dataclass(frozen=True)
 class ImageCSVs:
@@ -55,12 +56,12 @@ class ImageCSVs:
     name: str
     train_csv: Path
     eval_csv: Path
-    class_names: list
+    class_names: list[str]
     image_size: int
     description: str
 
 
-def download_flowers(cache_dir=None):
+def download_flowers(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Download TensorFlow's flower photos (once) with ``keras.utils.get_file``, which checks the archive's
     SHA-256 (``FLOWERS_SHA256``; a cached archive that differs is downloaded again) and unpacks it.
 
@@ -75,26 +76,21 @@ def download_flowers(cache_dir=None):
     Raises:
         ConnectionError: the download failed (the message names the offline alternatives).
         ValueError: the downloaded archive's SHA-256 is not the published one.
+        Other errors of ``keras.utils.get_file`` (a damaged archive, a full disk) as it raises them.
     """
     import keras
 
-    try:
+    fix = (f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
+           f"(`{config.STAGE_COMMAND} ~/course-data`): the chapter then uses a staged copy in "
+           f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
+           f"from the staged Fashion-MNIST.")
+    with failed_download_raises(f"the flower photos from {FLOWERS_URL}", fix):
         extracted = keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, file_hash=FLOWERS_SHA256,
                                          extract=True, cache_dir=cache_dir)
-    except ValueError:  # the downloaded file's SHA-256 differs
-        raise
-    except Exception as error:  # Keras raises a bare Exception on URL failures
-        raise ConnectionError(
-            f"Could not download the flower photos from {FLOWERS_URL}: {error}\n"
-            f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
-            f"(`{config.STAGE_COMMAND} ~/course-data`): the chapter then uses a staged copy in "
-            f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
-            f"from the staged Fashion-MNIST."
-        ) from error
     return find_image_root(extracted)
 
 
-def find_image_root(folder):
+def find_image_root(folder: str | os.PathLike[str]) -> Path:
     """Return the folder below ``folder`` (itself, or its only sub-folder such as ``flower_photos``) that
     holds one sub-folder of JPEG files per class.
 
@@ -113,11 +109,12 @@ def find_image_root(folder):
                             f"{folder}/<class name>/<image>.jpg, e.g. the unpacked flower_photos.tgz.")
 
 
-def _jpegs(folder):
+def _jpegs(folder: str | os.PathLike[str]) -> list[Path]:
+    """The JPEG files of ``folder`` (``JPEG_SUFFIXES``, any case), sorted by name."""
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in JPEG_SUFFIXES)
 
 
-def list_images(root):
+def list_images(root: str | os.PathLike[str]) -> tuple[list[Row], list[str]]:
     """List the JPEG files of a folder of class folders.
 
     Args:
@@ -130,79 +127,14 @@ def list_images(root):
     Raises:
         FileNotFoundError: ``root`` has no class folders with JPEG files.
     """
-    root = find_image_root(root)
-    class_names = sorted(p.name for p in root.iterdir() if p.is_dir() and _jpegs(p))
-    rows = [(str(path.resolve()), name) for name in class_names for path in _jpegs(root / name)]
+    folder = find_image_root(root)
+    class_names = sorted(p.name for p in folder.iterdir() if p.is_dir() and _jpegs(p))
+    rows = [(str(path.resolve()), name) for name in class_names for path in _jpegs(folder / name)]
     return rows, class_names
 
 
-def split_rows(rows, eval_fraction=0.1, seed=0):
-    """Split ``(path, label)`` rows into training and evaluation rows, class by class.
-
-    The split is deterministic: within each class (in the order given) a permutation drawn with
-    ``seed`` chooses ``round(eval_fraction * n)`` rows (at least one) for evaluation. Both lists keep
-    the input order.
-
-    Returns:
-        ``(train_rows, eval_rows)``.
-
-    Raises:
-        ValueError: ``eval_fraction`` is not strictly between 0 and 1, or a class has fewer than 2 rows.
-    """
-    if not 0 < eval_fraction < 1:
-        raise ValueError(f"eval_fraction must lie strictly between 0 and 1, got {eval_fraction}.")
-    by_class = {}
-    for index, (_, label) in enumerate(rows):
-        by_class.setdefault(label, []).append(index)
-    held_out = set()
-    for label, indices in sorted(by_class.items()):
-        if len(indices) < 2:
-            raise ValueError(f"class {label!r} has {len(indices)} image(s); need at least 2 to split.")
-        count = min(len(indices) - 1, max(1, round(eval_fraction * len(indices))))
-        order = np.random.default_rng(seed).permutation(len(indices))
-        held_out.update(indices[i] for i in order[:count])
-    train = [row for i, row in enumerate(rows) if i not in held_out]
-    evaluation = [row for i, row in enumerate(rows) if i in held_out]
-    return train, evaluation
-
-
-def write_csv(rows, path):
-    """Write ``(path, label)`` rows to a CSV file without a header; return its ``Path``.
-
-    Raises:
-        ValueError: ``rows`` is empty or a row does not have two fields.
-    """
-    rows = [tuple(row) for row in rows]
-    if not rows:
-        raise ValueError("no rows to write.")
-    if any(len(row) != 2 for row in rows):
-        raise ValueError("every row must be (path, label).")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # written beside, then renamed: a reader (another kernel grading at the same time) never sees half a file
-    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    with open(descriptor, "w", newline="", encoding="utf-8") as stream:
-        csv.writer(stream, lineterminator="\n").writerows(rows)
-    os.replace(partial, path)
-    return path
-
-
-def read_csv(path):
-    """Read a CSV file of ``path,label`` rows (no header) into a list of ``(path, label)`` tuples.
-
-    Raises:
-        FileNotFoundError: there is no such file.
-        ValueError: a row does not have exactly two fields.
-    """
-    with open(path, newline="", encoding="utf-8") as stream:
-        rows = [tuple(row) for row in csv.reader(stream)]
-    bad = [i for i, row in enumerate(rows) if len(row) != 2]
-    if bad:
-        raise ValueError(f"{path}: row {bad[0] + 1} does not have the two fields path,label.")
-    return rows
-
-
-def write_split_csvs(image_root, out_dir, eval_fraction=0.1, seed=0):
+def write_split_csvs(image_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], eval_fraction: float = 0.1,
+                     seed: int = 0) -> tuple[Path, Path, list[str]]:
     """List the JPEG files under ``image_root``, split them with ``split_rows`` and write
     ``train_set.csv`` and ``eval_set.csv`` into ``out_dir``.
 
@@ -215,28 +147,11 @@ def write_split_csvs(image_root, out_dir, eval_fraction=0.1, seed=0):
     """
     rows, class_names = list_images(image_root)
     train, evaluation = split_rows(rows, eval_fraction, seed)
-    out_dir = Path(out_dir)
-    return write_csv(train, out_dir / "train_set.csv"), write_csv(evaluation, out_dir / "eval_set.csv"), class_names
+    folder = Path(out_dir)
+    return write_csv(train, folder / "train_set.csv"), write_csv(evaluation, folder / "eval_set.csv"), class_names
 
 
-def take_per_class(rows, per_class):
-    """Keep the first ``per_class`` rows of every label, in the input order.
-
-    Raises:
-        ValueError: ``per_class`` is below 1.
-    """
-    if int(per_class) < 1:
-        raise ValueError(f"per_class must be at least 1, got {per_class}.")
-    seen, kept = {}, []
-    for row in rows:
-        label = row[1]
-        if seen.get(label, 0) < per_class:
-            seen[label] = seen.get(label, 0) + 1
-            kept.append(tuple(row))
-    return kept
-
-
-def load_image_csvs(cache_dir=None):
+def load_image_csvs(cache_dir: str | os.PathLike[str] | None = None) -> ImageCSVs:
     """Get chapter 4's photos as train/eval CSV files, online or offline, and say which ones.
 
     * ``COURSE_DATA_DIR`` unset: download the flowers (``download_flowers``), split them 90/10 with
@@ -256,7 +171,7 @@ def load_image_csvs(cache_dir=None):
         FileNotFoundError: ``COURSE_DATA_DIR`` holds neither flowers nor the stand-in (the message names the
             command that stages it).
     """
-    cache_dir = Path(cache_dir) if cache_dir else config.CACHE_DIR
+    cache = Path(cache_dir) if cache_dir else config.CACHE_DIR
     data_dir = config.data_dir()
     if data_dir is None or (data_dir / "flowers").is_dir():
         if data_dir is None:
@@ -265,12 +180,12 @@ def load_image_csvs(cache_dir=None):
         else:
             root = find_image_root(data_dir / "flowers")
             origin = f"staged folder {root}"
-        train_csv, eval_csv, class_names = write_split_csvs(root, cache_dir / "flowers-csv")
+        train_csv, eval_csv, class_names = write_split_csvs(root, cache / "flowers-csv")
         data = ImageCSVs("flowers", train_csv, eval_csv, class_names, FLOWERS_IMAGE_SIZE,
                          f"flowers photos: {{train:,}} training and {{eval:,}} evaluation images "
                          f"in {len(class_names)} classes, {origin}")
     else:
-        data = _staged_standin(data_dir, cache_dir)
+        data = _staged_standin(data_dir, cache)
     counts = {"train": len(read_csv(data.train_csv)), "eval": len(read_csv(data.eval_csv))}
     data = ImageCSVs(data.name, data.train_csv, data.eval_csv, data.class_names, data.image_size,
                      data.description.format(**counts))
@@ -278,7 +193,7 @@ def load_image_csvs(cache_dir=None):
     return data
 
 
-def _staged_standin(data_dir, cache_dir):
+def _staged_standin(data_dir: Path, cache_dir: Path) -> ImageCSVs:
     """The staged Fashion-MNIST JPEG stand-in as an ``ImageCSVs``, its CSVs rewritten with absolute paths into
     ``cache_dir`` (the staged folder may be read-only, and the notebook writes smaller CSVs beside them)."""
     quick = config.quick_mode()
@@ -289,7 +204,8 @@ def _staged_standin(data_dir, cache_dir):
             f"{folder.name}/, chapter 4's offline stand-in. Stage it with `{config.STAGE_COMMAND} {data_dir}` "
             f"(it keeps what is staged already), or unset {config.DATA_DIR_ENV} to download the flowers.")
     out_dir = cache_dir / folder.name
-    csvs = {}
+    csvs: dict[str, Path] = {}
+    class_names: list[str] = []
     for split in ("train", "eval"):
         rows = [(str((folder / path).resolve()), label) for path, label in read_csv(folder / f"{split}_set.csv")]
         csvs[split] = write_csv(rows, out_dir / f"{split}_set.csv")

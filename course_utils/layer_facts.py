@@ -1,7 +1,21 @@
 """Describe Keras models as plain Python data (for parameter tables and for TensorFlow-free tests)."""
 
+from __future__ import annotations
 
-def describe_layers(model):
+from typing import Any, TypedDict
+
+
+class LayerFacts(TypedDict):
+    """One layer of a model as ``describe_layers`` lists it."""
+
+    name: str
+    type: str  # the layer's class name
+    output_shape: tuple[int | None, ...] | None  # None for the batch axis
+    params: int
+    trainable_params: int
+
+
+def describe_layers(model: Any) -> list[LayerFacts]:
     """List a built Keras model's layers in order as plain dicts.
 
     Returns:
@@ -13,7 +27,7 @@ def describe_layers(model):
     """
     if not getattr(model, "built", False):
         raise ValueError("the model is not built yet: start it with keras.Input(shape) or call it on a batch.")
-    rows = []
+    rows: list[LayerFacts] = []
     for layer in model.layers:
         output = getattr(layer, "output", None)
         shape = tuple(output.shape) if output is not None else None
@@ -27,7 +41,8 @@ def describe_layers(model):
     return rows
 
 
-def _size(weight):
+def _size(weight: Any) -> int:
+    """The number of values in a weight (the product of its shape)."""
     size = 1
     for dim in weight.shape:
         size *= int(dim)

@@ -1,17 +1,27 @@
 """The tf.data input pipeline taught in chapter 1, for the chapters after it."""
 
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from numpy.typing import NDArray
+
+# A tf.data.Dataset and a tf.Tensor: TensorFlow ships no type information, so to a type checker they are Any.
+Dataset: TypeAlias = Any
+Tensor: TypeAlias = Any
+
 DEFAULT_SHUFFLE_BUFFER = 10_000
 
 
-def scale_images(images, labels):
+def scale_images(images: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     """Map function: cast ``uint8`` pixels to ``float32`` in [0, 1] and pass the labels through."""
     import tensorflow as tf
 
     return tf.cast(images, tf.float32) / 255.0, labels
 
 
-def make_dataset(images, labels, batch_size=128, training=False, shuffle_buffer=DEFAULT_SHUFFLE_BUFFER,
-                 seed=None):
+def make_dataset(images: NDArray[Any], labels: NDArray[Any], batch_size: int = 128, training: bool = False,
+                 shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER, seed: int | None = None) -> Dataset:
     """Build the course's input pipeline over in-memory images and integer labels.
 
     ``from_tensor_slices -> map(scale) -> cache -> [shuffle] -> batch -> prefetch``. Shuffling
@@ -48,7 +58,7 @@ def make_dataset(images, labels, batch_size=128, training=False, shuffle_buffer=
     return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
 
 
-def describe_pipeline(dataset):
+def describe_pipeline(dataset: Dataset) -> list[str]:
     """Name the transformations of a ``tf.data`` pipeline, from its source to its last stage.
 
     For example ``["TensorSlice", "ParallelMap", "Cache", "Shuffle", "Batch", "Prefetch"]``. Useful to

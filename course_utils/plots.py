@@ -3,13 +3,22 @@
 In a notebook, call ``plt.show()`` after a plotting call (or let the cell end) to display it.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, SupportsInt
 
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from course_utils.colors import text_color_on
+from course_utils.colors import cell_text_color
 from course_utils.evaluation import confusion_matrix
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 MISTAKE_COLOR = "tab:red"
 CORRECT_COLOR = "black"
@@ -24,7 +33,12 @@ MARKERS = ("o", "s", "^", "D", "v", "P")
 CONFUSION_CMAP = "Blues"
 
 
-def _as_image_batch(images):
+def _as_image_batch(images: ArrayLike) -> NDArray[Any]:
+    """``images`` as an array ``(n, h, w)`` or ``(n, h, w, channels)`` (a single channel dropped).
+
+    Raises:
+        ValueError: another shape, or no images.
+    """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -36,11 +50,13 @@ def _as_image_batch(images):
     return images
 
 
-def _name(label, class_names):
+def _name(label: SupportsInt, class_names: Sequence[str] | None) -> str:
+    """The class name of ``label``, or the label's number when there are no names."""
     return class_names[int(label)] if class_names is not None else str(int(label))
 
 
-def show_images(images, labels=None, predictions=None, class_names=None, ncols=8, title=None):
+def show_images(images: ArrayLike, labels: ArrayLike | None = None, predictions: ArrayLike | None = None,
+                class_names: Sequence[str] | None = None, ncols: int = 8, title: str | None = None) -> Figure:
     """Show images in a grid, titled with their labels; with predictions, mistakes are marked.
 
     Args:
@@ -59,15 +75,15 @@ def show_images(images, labels=None, predictions=None, class_names=None, ncols=8
     Raises:
         ValueError: on an empty or wrongly shaped batch, or labels/predictions of another length.
     """
-    images = _as_image_batch(images)
-    n = len(images)
-    for name, values in (("labels", labels), ("predictions", predictions)):
+    batch = _as_image_batch(images)
+    n = len(batch)
+    true = None if labels is None else np.asarray(labels)
+    predicted = None if predictions is None else np.asarray(predictions)
+    for name, values in (("labels", true), ("predictions", predicted)):
         if values is not None and len(values) != n:
             raise ValueError(f"{name} has {len(values)} entries for {n} images.")
-    if predictions is not None:
-        predictions = np.asarray(predictions)
-        if predictions.ndim == 2:
-            predictions = predictions.argmax(axis=1)
+    if predicted is not None and predicted.ndim == 2:
+        predicted = predicted.argmax(axis=1)
     ncols = max(1, min(int(ncols), n))
     nrows = math.ceil(n / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows + (0.4 if title else 0)),
@@ -78,32 +94,40 @@ def show_images(images, labels=None, predictions=None, class_names=None, ncols=8
         if index >= n:
             ax.axis("off")
             continue
-        ax.imshow(images[index], cmap="gray_r" if images.ndim == 3 else None)
-        color, text = CORRECT_COLOR, ""
-        if labels is not None:
-            text = _name(labels[index], class_names)
-        if predictions is not None:
-            predicted = _name(predictions[index], class_names)
-            wrong = labels is not None and int(predictions[index]) != int(labels[index])
-            color = MISTAKE_COLOR if wrong else CORRECT_COLOR
-            if labels is None:
-                text = predicted
-            elif wrong:
-                text = f"{MISTAKE_MARK} {predicted} (true: {text})"
-            else:
-                text = f"{CORRECT_MARK} {predicted}"
-            if wrong:
-                for spine in ax.spines.values():
-                    spine.set_edgecolor(MISTAKE_COLOR)
-                    spine.set_linewidth(2.5)
-        ax.set_title(text, color=color, fontsize=9)
+        ax.imshow(batch[index], cmap="gray_r" if batch.ndim == 3 else None)
+        _title_image(ax, None if true is None else true[index], None if predicted is None else predicted[index],
+                     class_names)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def plot_history(history, metrics=("loss", "accuracy")):
+def _title_image(ax: Axes, label: SupportsInt | None, prediction: SupportsInt | None,
+                 class_names: Sequence[str] | None) -> None:
+    """Title one image of ``show_images`` with its label, its prediction, or both: "✓ pred" in black, or
+    "✗ pred (true: label)" in red with a thick red frame around the image."""
+    color, text = CORRECT_COLOR, ""
+    if label is not None:
+        text = _name(label, class_names)
+    if prediction is not None:
+        predicted = _name(prediction, class_names)
+        wrong = label is not None and int(prediction) != int(label)
+        color = MISTAKE_COLOR if wrong else CORRECT_COLOR
+        if label is None:
+            text = predicted
+        elif wrong:
+            text = f"{MISTAKE_MARK} {predicted} (true: {text})"
+        else:
+            text = f"{CORRECT_MARK} {predicted}"
+        if wrong:
+            for spine in ax.spines.values():
+                spine.set_edgecolor(MISTAKE_COLOR)
+                spine.set_linewidth(2.5)
+    ax.set_title(text, color=color, fontsize=9)
+
+
+def plot_history(history: Any | Mapping[str, Sequence[float]], metrics: Sequence[str] = ("loss", "accuracy")) -> Figure:
     """Plot training curves, one panel per metric, with validation curves where present.
 
     Training and validation differ in marker and line style (solid circles, dashed squares) as well as in
@@ -124,7 +148,7 @@ def plot_history(history, metrics=("loss", "accuracy")):
     if not present:
         raise ValueError(f"the history holds {sorted(logs)}, none of {list(metrics)}.")
     fig, axes = plt.subplots(1, len(present), figsize=(5 * len(present), 3.5), squeeze=False)
-    for ax, metric in zip(axes.flat, present):
+    for ax, metric in zip(axes.flat, present, strict=True):
         epochs = np.arange(1, len(logs[metric]) + 1)
         ax.plot(epochs, logs[metric], marker=MARKERS[0], linestyle=LINE_STYLES[0], label=f"training {metric}")
         if f"val_{metric}" in logs:
@@ -138,7 +162,8 @@ def plot_history(history, metrics=("loss", "accuracy")):
     return fig
 
 
-def plot_probabilities(probabilities, class_names=None, true_label=None, title=None):
+def plot_probabilities(probabilities: ArrayLike, class_names: Sequence[str] | None = None,
+                       true_label: int | None = None, title: str | None = None) -> Figure:
     """Bar chart of one image's class probabilities; the true class, if given, is highlighted.
 
     The true class's bar is green, hatched and labelled "true" above it (not told by colour alone).
@@ -169,7 +194,8 @@ def plot_probabilities(probabilities, class_names=None, true_label=None, title=N
     return fig
 
 
-def plot_weight_images(kernel, image_shape=(28, 28), class_names=None):
+def plot_weight_images(kernel: ArrayLike, image_shape: tuple[int, int] = (28, 28),
+                       class_names: Sequence[str] | None = None) -> Figure:
     """Show a linear layer's weights as one image per class (red positive, blue negative).
 
     The colour bar is labelled with the signs, so that the map is readable from its legend as well.
@@ -203,7 +229,8 @@ def plot_weight_images(kernel, image_shape=(28, 28), class_names=None):
     return fig
 
 
-def plot_confusion_matrix(y_true, y_pred, class_names=None, num_classes=10):
+def plot_confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, class_names: Sequence[str] | None = None,
+                          num_classes: int = 10) -> Figure:
     """Draw the confusion matrix (rows: true class, columns: predicted class) with counts.
 
     Every non-zero cell has its count written in; the colour map (CONFUSION_CMAP) grows darker with the
@@ -223,6 +250,6 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, num_classes=10):
     for (row, col), count in np.ndenumerate(matrix):
         if count:
             ax.text(col, row, str(count), ha="center", va="center", fontsize=8,
-                    color=text_color_on(image.cmap(image.norm(count))))
+                    color=cell_text_color(image, count))
     fig.tight_layout()
     return fig

@@ -11,8 +11,11 @@ imported, so a chapter that runs on both decides before ``import keras``::
 None of these functions imports TensorFlow, JAX or Keras.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import os
+from collections.abc import Mapping
 
 BACKEND_ENV = "KERAS_BACKEND"
 KNOWN_BACKENDS = ("tensorflow", "jax", "torch", "numpy")
@@ -28,14 +31,14 @@ _FIXES = {
 }
 
 
-def installed(module):
+def installed(module: str) -> bool:
     """Return ``True`` if the top-level ``module`` (e.g. ``"tensorflow"``) can be imported here."""
     if not isinstance(module, str) or not module or "." in module:
         raise ValueError(f"expected a top-level module name such as 'tensorflow', got {module!r}.")
     return importlib.util.find_spec(module) is not None
 
 
-def keras_backend(environ=None):
+def keras_backend(environ: Mapping[str, str] | None = None) -> str:
     """Return the Keras backend a backend-neutral chapter should use on this machine.
 
     The backend named by ``KERAS_BACKEND`` if it is set; otherwise ``"tensorflow"`` where TensorFlow is
@@ -60,7 +63,7 @@ def keras_backend(environ=None):
                        "run `pip install tensorflow` (or `pip install jax`) and start again.")
 
 
-def require(*modules):
+def require(*modules: str) -> None:
     """Stop a notebook with one clear sentence if any of ``modules`` cannot be imported here.
 
     Call it before the imports it protects, e.g. ``runtime.require("tensorflow")`` before ``import keras``

@@ -5,16 +5,30 @@ the origin, so that no straight line separates the classes. They are synthetic o
 with two input features can be drawn completely, which no image data set can.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+# A Keras model (Keras ships no type information, so to a type checker it is Any) or a function of a float32
+# array of shape (n, 2); see decision_grid for what it may return.
+Classifier: TypeAlias = Any | Callable[[NDArray[np.float32]], ArrayLike]
 
 CLASS_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
                 "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
 
 
-def make_spiral(n_per_class=300, classes=2, turns=1.25, noise=0.04, seed=0):
+def make_spiral(n_per_class: int = 300, classes: int = 2, turns: float = 1.25, noise: float = 0.04,
+                seed: int | None = 0) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """Sample points on interleaved spiral arms, one arm per class.
 
     Arm ``k`` runs from the origin outwards to radius 1 while its angle grows by ``turns`` full turns;
@@ -55,7 +69,8 @@ def make_spiral(n_per_class=300, classes=2, turns=1.25, noise=0.04, seed=0):
     return points[order].astype(np.float32), labels[order].astype(np.int64)
 
 
-def _predicted_classes(output, count):
+def _predicted_classes(output: ArrayLike, count: int) -> NDArray[np.int64]:
+    """The class of each of ``count`` points from a model's ``output`` (see ``decision_grid`` for its forms)."""
     output = np.asarray(output)
     if output.ndim == 2 and output.shape[1] == 1:
         output = output[:, 0]
@@ -63,21 +78,23 @@ def _predicted_classes(output, count):
         raise ValueError(f"the model returned shape {output.shape} for {count} points; expected ({count},) "
                          f"class numbers or probabilities, or ({count}, classes) scores.")
     if output.ndim == 2:
-        return output.argmax(axis=1)
+        return np.asarray(output.argmax(axis=1), dtype=np.int64)
     if np.issubdtype(output.dtype, np.integer) or np.issubdtype(output.dtype, np.bool_):
         return output.astype(np.int64)
     return (output > 0.5).astype(np.int64)  # one probability per point: that of class 1
 
 
-def _predict(model, grid):
+def _predict(model: Classifier, grid: NDArray[np.float32]) -> NDArray[Any]:
+    """``model``'s output for the points ``grid``: ``predict`` of a Keras model, or the function's value."""
     if hasattr(model, "predict") and hasattr(model, "layers"):  # a Keras model
-        return model.predict(grid, batch_size=4096, verbose=0)
+        return np.asarray(model.predict(grid, batch_size=4096, verbose=0))
     if callable(model):
-        return model(grid)
+        return np.asarray(model(grid))
     raise ValueError(f"model must be a Keras model or a function of an (n, 2) array, got {type(model).__name__}.")
 
 
-def decision_grid(model, points, resolution=200, margin=0.15):
+def decision_grid(model: Classifier, points: ArrayLike, resolution: int = 200,
+                  margin: float = 0.15) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Ask a classifier for its class at every point of a grid that covers ``points``.
 
     Args:
@@ -111,7 +128,8 @@ def decision_grid(model, points, resolution=200, margin=0.15):
     return xx, yy, classes.reshape(xx.shape)
 
 
-def plot_decision_boundary(model, points, labels, ax=None, title=None, resolution=200):
+def plot_decision_boundary(model: Classifier, points: ArrayLike, labels: ArrayLike, ax: Axes | None = None,
+                           title: str | None = None, resolution: int = 200) -> Figure | SubFigure:
     """Colour the plane by a classifier's predicted class and draw the labelled points on top.
 
     Args:
@@ -123,7 +141,7 @@ def plot_decision_boundary(model, points, labels, ax=None, title=None, resolutio
         resolution: grid points along each axis.
 
     Returns:
-        the ``matplotlib.figure.Figure`` that holds the plot.
+        the ``matplotlib.figure.Figure`` that holds the plot (a ``SubFigure`` if ``ax`` is in one).
 
     Raises:
         ValueError: labels of the wrong length or outside 0-9, and the errors of ``decision_grid``.

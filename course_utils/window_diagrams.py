@@ -5,20 +5,34 @@ Each function draws a new figure and returns it; call ``plt.show()`` after it in
 imports TensorFlow.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from numpy.typing import ArrayLike, NDArray
 
-from course_utils.feature_maps import HIGHLIGHT_COLOR, _annotate
+from course_utils.feature_maps import HIGHLIGHT_COLOR, annotate_cells
 
-def _check_2d(name, array):
-    array = np.asarray(array)
-    if array.ndim != 2 or array.size == 0:
-        raise ValueError(f"{name} should be a non-empty 2-D array, got shape {array.shape}.")
-    return array
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def _window_panels(image, middle, output, middle_title, window, stride, position, titles, fmt):
+def _check_2d(name: str, array: ArrayLike) -> NDArray[Any]:
+    """``array`` as a NumPy array; ``ValueError`` naming ``name`` unless it is 2-D and not empty."""
+    checked = np.asarray(array)
+    if checked.ndim != 2 or checked.size == 0:
+        raise ValueError(f"{name} should be a non-empty 2-D array, got shape {checked.shape}.")
+    return checked
+
+
+def _window_panels(image: ArrayLike, middle: NDArray[Any] | None, output: ArrayLike, middle_title: str | None,
+                   window: tuple[int, int], stride: int, position: tuple[int, int],
+                   titles: tuple[str, str | None, str], fmt: str) -> Figure:
+    """Draw ``image``, ``middle`` (a kernel, or nothing for a pooling) and ``output`` side by side with their
+    numbers; frame the ``window`` of the image that gave the output at ``position``, and that output value."""
     image, output = _check_2d("image", image), _check_2d("output", output)
     row, col = position
     if not (0 <= row < output.shape[0] and 0 <= col < output.shape[1]):
@@ -27,18 +41,18 @@ def _window_panels(image, middle, output, middle_title, window, stride, position
     if top + window[0] > image.shape[0] or left + window[1] > image.shape[1]:
         raise ValueError(f"the window at output position {position} (stride {stride}) leaves the image of "
                          f"shape {image.shape}.")
-    panels = [(image, titles[0], "Blues"), (output, titles[2], "Oranges")]
+    panels: list[tuple[NDArray[Any], str | None, str]] = [(image, titles[0], "Blues"), (output, titles[2], "Oranges")]
     if middle is not None:
         panels.insert(1, (middle, middle_title, "RdBu_r"))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.4),
                              gridspec_kw={"width_ratios": [p[0].shape[1] for p in panels]})
-    for ax, (array, text, cmap) in zip(axes, panels):
+    for ax, (array, text, cmap) in zip(axes, panels, strict=True):
         if cmap == "RdBu_r":
             limit = float(np.abs(array).max()) or 1.0
             ax.imshow(array, cmap=cmap, vmin=-limit, vmax=limit)
         else:
             ax.imshow(array, cmap=cmap, vmin=min(0, float(array.min())), vmax=float(array.max()) or 1.0)
-        _annotate(ax, array, fmt, fontsize=11)
+        annotate_cells(ax, array, fmt, fontsize=11)
         ax.set_title(text)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -49,8 +63,9 @@ def _window_panels(image, middle, output, middle_title, window, stride, position
     return fig
 
 
-def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt="g", weights_on_patch=False,
-                     hide_value=False):
+def plot_convolution(image: ArrayLike, kernel: ArrayLike, feature_map: ArrayLike, position: tuple[int, int] = (0, 0),
+                     stride: int = 1, fmt: str = "g", weights_on_patch: bool = False,
+                     hide_value: bool = False) -> Figure:
     """Draw image, kernel and feature map side by side with their numbers, and frame one step.
 
     The orange frame on the image marks the patch under the kernel that produced the framed value of
@@ -74,15 +89,15 @@ def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt=
         ValueError: an input is not 2-D, or ``position`` lies outside the feature map or its patch
             outside the image.
     """
-    kernel = _check_2d("kernel", kernel)
-    fig = _window_panels(image, kernel, feature_map, "kernel", kernel.shape, int(stride), position,
-                         ("image", None, "feature map"), fmt)
+    weights = _check_2d("kernel", kernel)
+    fig = _window_panels(image, weights, feature_map, "kernel", (weights.shape[0], weights.shape[1]), int(stride),
+                         position, ("image", None, "feature map"), fmt)
     image_ax, map_ax = fig.axes[0], fig.axes[-1]
     row, col = position
     if hide_value:
         map_ax.texts[row * np.asarray(feature_map).shape[1] + col].set_text("?")
     if weights_on_patch:
-        for (k_row, k_col), weight in np.ndenumerate(kernel):
+        for (k_row, k_col), weight in np.ndenumerate(weights):
             image_ax.text(col * int(stride) + k_col + 0.45, row * int(stride) + k_row + 0.45,
                           "×" + format(weight, fmt), ha="right", va="bottom", fontsize=8, fontweight="bold",
                           color="tab:red", bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
@@ -90,7 +105,8 @@ def plot_convolution(image, kernel, feature_map, position=(0, 0), stride=1, fmt=
     return fig
 
 
-def plot_pooling(image, pooled, size=2, stride=2, position=(0, 0), fmt="g"):
+def plot_pooling(image: ArrayLike, pooled: ArrayLike, size: int = 2, stride: int = 2,
+                 position: tuple[int, int] = (0, 0), fmt: str = "g") -> Figure:
     """Draw an input and its pooled result with their numbers, framing one ``size``×``size`` window.
 
     Args:

@@ -6,10 +6,23 @@ at least 7:1 contrast; ``ACCENT`` (dark orange) marks what a drawing points out 
 Coordinates are in the drawing's own units: ``new_figure(width, height)`` makes one unit about 0.55 inches.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from course_utils.colors import contrast_ratio
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    from matplotlib.typing import ColorType
+
+# A point (x, y) in drawing units.
+Point: TypeAlias = tuple[float, float]
 
 PAPER = "#ffffff"
 INK = "#1a1a1a"
@@ -27,7 +40,7 @@ FILLS = {
 UNIT_INCHES = 0.55
 
 
-def new_figure(width, height, title=None):
+def new_figure(width: float, height: float, title: str | None = None) -> tuple[Figure, Axes]:
     """A figure of ``width`` x ``height`` drawing units (x to the right, y upwards, origin bottom left), no axes,
     on white paper. Returns ``(fig, ax)``."""
     if width <= 0 or height <= 0:
@@ -44,7 +57,8 @@ def new_figure(width, height, title=None):
     return fig, ax
 
 
-def box(ax, x, y, width, height, text="", role="plain", fontsize=9, edge=INK, rounded=True):
+def box(ax: Axes, x: float, y: float, width: float, height: float, text: str = "", role: str = "plain",
+        fontsize: float = 9, edge: ColorType = INK, rounded: bool = True) -> FancyBboxPatch:
     """A box with its lower left corner at ``(x, y)``, filled by ``role`` (a key of ``FILLS``), with ``text``
     centred in it. Returns the patch."""
     if role not in FILLS:
@@ -58,7 +72,8 @@ def box(ax, x, y, width, height, text="", role="plain", fontsize=9, edge=INK, ro
     return patch
 
 
-def arrow(ax, start, end, text=None, color=INK, fontsize=8, offset=(0.0, 0.15)):
+def arrow(ax: Axes, start: Point, end: Point, text: str | None = None, color: ColorType = INK, fontsize: float = 8,
+          offset: Point = (0.0, 0.15)) -> FancyArrowPatch:
     """An arrow from ``start`` to ``end`` (points ``(x, y)``), with ``text`` beside its middle. Returns the patch."""
     patch = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color=color, linewidth=1.2,
                             shrinkA=2, shrinkB=2)
@@ -69,18 +84,19 @@ def arrow(ax, start, end, text=None, color=INK, fontsize=8, offset=(0.0, 0.15)):
     return patch
 
 
-def label(ax, x, y, text, fontsize=9, color=INK, **kwargs):
+def label(ax: Axes, x: float, y: float, text: str, fontsize: float = 9, color: ColorType = INK,
+          **kwargs: Any) -> Text:
     """Text at ``(x, y)``, centred unless ``ha``/``va`` say otherwise. Returns the text artist."""
     kwargs.setdefault("ha", "center")
     kwargs.setdefault("va", "center")
     return ax.text(x, y, text, fontsize=fontsize, color=color, **kwargs)
 
 
-def texts(fig):
+def texts(fig: Figure) -> list[str]:
     """Every text a figure shows (titles and labels), for tests and alt texts."""
     return [t.get_text() for ax in fig.axes for t in [ax.title, *ax.texts] if t.get_text()]
 
 
-def readable(color, background=PAPER, minimum=4.5):
+def readable(color: ColorType, background: ColorType = PAPER, minimum: float = 4.5) -> bool:
     """True when text in ``color`` on ``background`` keeps at least ``minimum``:1 contrast (WCAG AA)."""
     return contrast_ratio(color, background) >= minimum

@@ -5,6 +5,7 @@ import pytest
 
 from course_tools.staging.extractor import export_feature_extractor
 from course_utils import hub
+from site_browser import serve
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,8 @@ def test_frozen_layer_has_no_trainable_weights_and_does_not_change(saved_model):
 
 
 def test_trainable_layer_fine_tunes_the_saved_models_own_variables(saved_model):
-    """Pins the override of TFSMLayer._add_existing_weight (private Keras API): fit must not fail on ':0' names
-    and must change the variables that the SavedModel's function reads."""
+    """fit must not fail on ':0' names and must change the variables that the SavedModel's function reads: the
+    layer's weights wrap them (keras.Variable of a tf.Variable), they are not copies."""
     path, expected, images = saved_model
     layer = hub.hub_layer(path, trainable=True)
     model = _classifier(layer)
@@ -65,26 +66,21 @@ def test_trainable_layer_fine_tunes_the_saved_models_own_variables(saved_model):
     assert np.allclose(layer(images).numpy(), saved_function(images).numpy(), atol=1e-5)
 
 
-def test_private_keras_hooks_of_the_hub_layer_still_exist():
-    """HubFeatureVector relies on two private Keras names: it overrides TFSMLayer._add_existing_weight, which
-    TFSMLayer must call for every SavedModel variable, and it calls Layer._track_variable. If a Keras upgrade
-    renames either, the override stops running silently and fine-tuning in chapter 4 fails with "not a valid
-    scope name"; this test names the cause instead."""
-    import inspect
-
-    import keras
-
-    assert callable(getattr(keras.layers.TFSMLayer, "_add_existing_weight", None)), (
-        f"Keras {keras.__version__}: TFSMLayer._add_existing_weight is gone; update course_utils/hub.py's override")
-    assert "self._add_existing_weight(" in inspect.getsource(keras.layers.TFSMLayer), (
-        f"Keras {keras.__version__}: TFSMLayer no longer adds the SavedModel's variables through "
-        "_add_existing_weight, so course_utils/hub.py's override would never run")
-    assert callable(getattr(keras.layers.Layer, "_track_variable", None)), (
-        f"Keras {keras.__version__}: Layer._track_variable is gone; update course_utils/hub.py's override")
+def test_the_module_can_be_frozen_and_unfrozen_later(saved_model):
+    """As for any Keras layer: trainable=False keeps the module's weights out of training; flipping it lets them in."""
+    path = saved_model[0]
+    layer = hub.hub_layer(path, trainable=False)
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 4
+    layer.trainable = True
+    assert len(layer.trainable_weights) == 4 and len(_classifier(layer).trainable_weights) == 6
+    layer.trainable = False
+    assert len(_classifier(layer).trainable_weights) == 2
 
 
 def test_plain_tfsmlayer_still_fails_to_fine_tune(saved_model):
-    """If this starts passing, Keras fixed ':' in names and the override may be dropped."""
+    """Why HubFeatureVector is not simply keras.layers.TFSMLayer: TFSMLayer keeps the SavedModel's variable names
+    (":0" included) and has no argument to change them, and optimizers refuse ":" in the names they build. If this
+    starts passing, Keras fixed it, and hub_layer could return a TFSMLayer."""
     import keras
 
     path, _, images = saved_model
@@ -109,6 +105,35 @@ def test_resolve_handle_without_network_names_the_offline_fix(tmp_path, monkeypa
         hub.resolve_handle("http://127.0.0.1:9/module.tar.gz")  # refused at once
 
 
+def test_a_download_that_is_no_module_is_not_called_a_failed_download(tmp_path, monkeypatch):
+    """The request succeeds but the file is no module (a broken mirror, a proxy's error page): tensorflow_hub's own
+    error comes through, not "Could not download", which would send the learner to look for a network problem."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "module.tar.gz").write_bytes(b"<html>not a module</html>")
+    httpd, (base_url, _) = serve(site)
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "cache"))
+    try:
+        with pytest.raises(OSError, match="valid module") as error:
+            hub.resolve_handle(f"{base_url}module.tar.gz")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert not isinstance(error.value, ConnectionError)
+
+
+def test_an_os_error_other_than_a_failed_request_goes_through(monkeypatch):
+    import tensorflow_hub
+
+    def full_disk(handle):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tensorflow_hub, "resolve", full_disk)
+    with pytest.raises(OSError, match="No space left") as error:
+        hub.resolve_handle("https://tfhub.dev/google/some/module/1")
+    assert not isinstance(error.value, ConnectionError)
+
+
 def test_feature_vector_handle_chooses_by_data_set():
     from course_utils.image_folders import ImageCSVs
 
@@ -124,7 +149,8 @@ def test_feature_vector_handle_offline_is_the_staged_extractor(staged_dir, tmp_p
     standin = ImageCSVs(STANDIN_JPEGS, None, None, [], 32, "")
     monkeypatch.setenv("COURSE_DATA_DIR", str(staged_dir))
     handle = hub.feature_vector_handle(standin)
-    assert handle == str(staged_dir / hub.STANDIN_EXTRACTOR) and "the course's own feature extractor" in capsys.readouterr().out
+    assert handle == str(staged_dir / hub.STANDIN_EXTRACTOR)
+    assert "the course's own feature extractor" in capsys.readouterr().out
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match=f"not staged in {tmp_path}.*course-data stage {tmp_path}"):
         hub.feature_vector_handle(standin)

@@ -75,6 +75,32 @@ def test_download_flowers_without_network_names_the_offline_fix(tmp_path, monkey
         image_folders.download_flowers(cache_dir=tmp_path)
 
 
+def test_a_damaged_archive_in_the_cache_is_not_called_a_failed_download(tmp_path, flowers_archive, monkeypatch):
+    """A cut-off archive whose checksum was recorded (get_file trusts its cache then) fails to unpack: that error
+    comes through, not "Could not download", and nothing is requested from the (unreachable) URL."""
+    archive, _ = flowers_archive
+    cached = tmp_path / "keras" / "datasets" / "flower_photos.tgz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    monkeypatch.setattr(image_folders, "FLOWERS_URL", "http://127.0.0.1:9/flower_photos.tgz")  # refused at once
+    monkeypatch.setattr(image_folders, "FLOWERS_SHA256", hashlib.sha256(cached.read_bytes()).hexdigest())
+    with pytest.raises((tarfile.TarError, EOFError)) as error:
+        image_folders.download_flowers(cache_dir=tmp_path / "keras")
+    assert not isinstance(error.value, ConnectionError)
+
+
+def test_a_full_disk_is_not_called_a_failed_download(tmp_path, monkeypatch):
+    import keras
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(keras.utils, "get_file", full_disk)
+    with pytest.raises(OSError, match="No space left") as error:
+        image_folders.download_flowers(cache_dir=tmp_path)
+    assert not isinstance(error.value, ConnectionError)
+
+
 # --- JPEG files, listing, splitting ---
 
 def test_list_images_finds_class_folders_and_ignores_other_files(class_folders):

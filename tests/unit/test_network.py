@@ -3,7 +3,7 @@ import urllib.error
 
 import pytest
 
-from course_utils.network import is_download_failure
+from course_utils.network import failed_download_raises, is_download_failure
 
 
 def _raised_by_get_file(cause):
@@ -32,3 +32,14 @@ def test_a_failed_request_is_a_download_failure(error):
 ])
 def test_a_full_disk_a_corrupt_cache_or_a_bug_is_not(error):
     assert not is_download_failure(error)
+
+
+def test_failed_download_raises_turns_only_a_failed_request_into_a_connection_error():
+    failure = _raised_by_get_file(urllib.error.URLError("[Errno 111] Connection refused"))
+    expected = "Could not download the thing: URL fetch failure.*\nStage it."
+    with pytest.raises(ConnectionError, match=expected) as error, failed_download_raises("the thing", "Stage it."):
+        raise failure
+    assert error.value.__cause__ is failure
+    with pytest.raises(OSError, match="No space left") as error, failed_download_raises("the thing", "Stage it."):
+        raise OSError(28, "No space left on device")
+    assert not isinstance(error.value, ConnectionError)

@@ -38,9 +38,10 @@ def readable_color(color: str, background: str, minimum: float = MIN_CONTRAST + 
     if contrast_ratio(rgb, background) >= minimum:
         return _hex(rgb)
     target = 0.0 if relative_luminance(background) > 0.18 else 1.0
+    red, green, blue = rgb
     for step in range(1, 51):
         mix = step / 50
-        mixed = tuple(channel + (target - channel) * mix for channel in rgb)
+        mixed = (red + (target - red) * mix, green + (target - green) * mix, blue + (target - blue) * mix)
         if contrast_ratio(mixed, background) >= minimum:
             return _hex(mixed)
     return _hex((target,) * 3)

@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from course_tools.staging import mnist_dir
 from course_tools.staging.folders import replace_folder
@@ -33,6 +32,7 @@ from course_utils.datasets import (
     IMAGE_SHAPE,
     NUM_CLASSES,
     SOURCE_NOTE,
+    Splits,
     check_arrays,
     find_idx,
     read_npz,
@@ -47,8 +47,7 @@ FULL_SIZES = (60_000, 10_000)
 # A source of a data set: fills an empty folder and returns its description, or None when it is absent.
 Writer = Callable[[Path], "str | None"]
 Source = tuple[str, Writer]
-# Images and labels for training and for testing.
-Splits = tuple[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]], tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]
+
 
 
 class SourceUnavailable(Exception):
@@ -136,11 +135,11 @@ def _fashion_sources(fashion_dir: Path, keras_cache: Path) -> list[Source]:
 
 def _copy_idx_files(source: Path, target: Path) -> str | None:
     """Copy Fashion-MNIST's four idx files from ``source`` if all are there; return the description."""
-    if not all(find_idx(source, stem) for stem in IDX_FILES.values()):
+    found = [path for stem in IDX_FILES.values() if (path := find_idx(source, stem)) is not None]
+    if len(found) != len(IDX_FILES):
         return None
-    for stem in IDX_FILES.values():
-        found = find_idx(source, stem)
-        shutil.copyfile(found, target / found.name)
+    for path in found:
+        shutil.copyfile(path, target / path.name)
     return f"Fashion-MNIST, the full 60,000 + 10,000 images, copied from {source}"
 
 
