@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from course_utils import config
 from course_utils.datasets import read_source_note
+from course_utils.image_folders import FLOWERS, STANDIN_JPEGS
 from course_utils.network import failed_download_raises
 
 if TYPE_CHECKING:
@@ -167,10 +168,10 @@ def feature_vector_handle(data: ImageCSVs) -> str:
         ValueError: an unknown data set name.
         FileNotFoundError: the offline set, but no staged feature extractor (the message names the command).
     """
-    if data.name == "flowers":
+    if data.name == FLOWERS:
         print(f"feature extractor: MobileNetV2 trained on ImageNet, {MOBILENET_V2_HANDLE}")
         return MOBILENET_V2_HANDLE
-    if data.name != "fashion-mnist-jpeg":
+    if data.name != STANDIN_JPEGS:
         raise ValueError(f"no feature extractor known for the data set {data.name!r}.")
     data_dir = config.data_dir()
     folder = (data_dir or Path(".")) / STANDIN_EXTRACTOR

@@ -30,11 +30,14 @@ from course_utils.image_rows import take_per_class as take_per_class
 from course_utils.image_rows import write_csv as write_csv
 from course_utils.network import failed_download_raises
 
+# The flowers' data set name (ImageCSVs.name), which is also the folder of a staged copy in COURSE_DATA_DIR.
+FLOWERS = "flowers"
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 # SHA-256 of flower_photos.tgz (228,813,984 bytes) as recorded by TensorFlow Datasets (url_checksums/tf_flowers.txt).
 FLOWERS_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
 FLOWERS_IMAGE_SIZE = 224  # what MobileNetV2 from TF Hub expects
-# The offline stand-in's folders in COURSE_DATA_DIR (written by `course-data stage`) and the side its models use.
+# The offline stand-in's folders in COURSE_DATA_DIR (written by `course-data stage`; the first is also its data set
+# name) and the side its models use.
 STANDIN_JPEGS = "fashion-mnist-jpeg"
 STANDIN_JPEGS_QUICK = "fashion-mnist-jpeg-quick"
 STANDIN_IMAGE_SIZE = 32
@@ -46,7 +49,7 @@ class ImageCSVs:
     """Where an image data set's CSV files are and what they hold.
 
     Attributes:
-        name: ``"flowers"`` or ``"fashion-mnist-jpeg"``.
+        name: ``FLOWERS`` (``"flowers"``) or ``STANDIN_JPEGS`` (``"fashion-mnist-jpeg"``).
         train_csv, eval_csv: paths of the CSV files (rows ``path,label``, no header).
         class_names: the labels in the order of the one-hot vectors.
         image_size: the side in pixels that models for this data set use.
@@ -173,15 +176,15 @@ def load_image_csvs(cache_dir: str | os.PathLike[str] | None = None) -> ImageCSV
     """
     cache = Path(cache_dir) if cache_dir else config.CACHE_DIR
     data_dir = config.data_dir()
-    if data_dir is None or (data_dir / "flowers").is_dir():
+    if data_dir is None or (data_dir / FLOWERS).is_dir():
         if data_dir is None:
             root = download_flowers()
             origin = f"downloaded from {FLOWERS_URL} (SHA-256 checked), cached in {root}"
         else:
-            root = find_image_root(data_dir / "flowers")
+            root = find_image_root(data_dir / FLOWERS)
             origin = f"staged folder {root}"
         train_csv, eval_csv, class_names = write_split_csvs(root, cache / "flowers-csv")
-        data = ImageCSVs("flowers", train_csv, eval_csv, class_names, FLOWERS_IMAGE_SIZE,
+        data = ImageCSVs(FLOWERS, train_csv, eval_csv, class_names, FLOWERS_IMAGE_SIZE,
                          f"flowers photos: {{train:,}} training and {{eval:,}} evaluation images "
                          f"in {len(class_names)} classes, {origin}")
     else:
@@ -211,6 +214,6 @@ def _staged_standin(data_dir: Path, cache_dir: Path) -> ImageCSVs:
         csvs[split] = write_csv(rows, out_dir / f"{split}_set.csv")
         if split == "train":
             class_names = list(dict.fromkeys(label for _, label in rows))  # the staged order: first seen first
-    return ImageCSVs("fashion-mnist-jpeg", csvs["train"], csvs["eval"], class_names, STANDIN_IMAGE_SIZE,
+    return ImageCSVs(STANDIN_JPEGS, csvs["train"], csvs["eval"], class_names, STANDIN_IMAGE_SIZE,
                      f"offline stand-in for the flowers, staged in {folder}: {read_source_note(folder)}"
                      + (" [quick mode]" if quick else ""))

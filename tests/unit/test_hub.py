@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_tools.staging.extractor import export_feature_extractor
-from course_utils import hub
+from course_utils import hub, image_folders
 from site_browser import serve
 
 
@@ -135,18 +135,14 @@ def test_an_os_error_other_than_a_failed_request_goes_through(monkeypatch):
 
 
 def test_feature_vector_handle_chooses_by_data_set():
-    from course_utils.image_folders import ImageCSVs
-
-    flowers = ImageCSVs("flowers", None, None, [], 224, "")
+    flowers = image_folders.ImageCSVs(image_folders.FLOWERS, None, None, [], image_folders.FLOWERS_IMAGE_SIZE, "")
     assert hub.feature_vector_handle(flowers) == hub.MOBILENET_V2_HANDLE
     with pytest.raises(ValueError, match="no feature extractor"):
-        hub.feature_vector_handle(ImageCSVs("cats", None, None, [], 32, ""))
+        hub.feature_vector_handle(image_folders.ImageCSVs("cats", None, None, [], 32, ""))
 
 
 def test_feature_vector_handle_offline_is_the_staged_extractor(staged_dir, tmp_path, monkeypatch, capsys):
-    from course_utils.image_folders import STANDIN_JPEGS, ImageCSVs
-
-    standin = ImageCSVs(STANDIN_JPEGS, None, None, [], 32, "")
+    standin = image_folders.ImageCSVs(image_folders.STANDIN_JPEGS, None, None, [], image_folders.STANDIN_IMAGE_SIZE, "")
     monkeypatch.setenv("COURSE_DATA_DIR", str(staged_dir))
     handle = hub.feature_vector_handle(standin)
     assert handle == str(staged_dir / hub.STANDIN_EXTRACTOR)

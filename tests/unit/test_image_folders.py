@@ -195,17 +195,18 @@ def test_load_image_csvs_names_the_command_when_the_standin_is_not_staged(staged
     shutil.copytree(staged_dir / "fashion-mnist", tmp_path / "old" / "fashion-mnist")
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "old"))
     monkeypatch.setenv("COURSE_QUICK", "0")
-    with pytest.raises(FileNotFoundError, match=f"{image_folders.STANDIN_JPEGS}/.*course-data stage {tmp_path / 'old'}"):
+    expected = f"{image_folders.STANDIN_JPEGS}/.*course-data stage {tmp_path / 'old'}"
+    with pytest.raises(FileNotFoundError, match=expected):
         image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
 
 
 def test_load_image_csvs_prefers_a_staged_flowers_folder(class_folders, tmp_path, monkeypatch, capsys):
     staged = tmp_path / "staged"
-    (staged / "flowers").mkdir(parents=True)
-    class_folders.rename(staged / "flowers" / "flower_photos")
+    (staged / image_folders.FLOWERS).mkdir(parents=True)
+    class_folders.rename(staged / image_folders.FLOWERS / "flower_photos")
     monkeypatch.setenv("COURSE_DATA_DIR", str(staged))
     data = image_folders.load_image_csvs(cache_dir=tmp_path / "cache")
-    assert data.name == "flowers" and data.image_size == 224
+    assert data.name == image_folders.FLOWERS and data.image_size == image_folders.FLOWERS_IMAGE_SIZE
     assert data.class_names == ["bag", "sandal", "tshirt"]
     assert "27 training and 3 evaluation" in capsys.readouterr().out
 
