@@ -8,6 +8,8 @@
 #   make colab-envs  build .venv-colab-cpu and .venv-colab-tpu from Colab's package lists in tools/course_tools/colab/lists/
 #                    (the tests build them too; rebuilt only when the lists or pyproject.toml change)
 #   make lock        compute requirements.lock again from requirements.txt (exact versions and hashes)
+#   make lint        ruff (lint and format check) and mypy (strict), as pyproject.toml configures them;
+#                    `make test` runs it first
 #
 # Each setup step prints one line (what, how long, where its log is); the logs are in _build/logs/.
 #
@@ -45,7 +47,7 @@ step = @mkdir -p $(LOGS); start=$$(date +%s); printf '%s ... ' "$(1)"; \
 	if ( $(3) ) > $(LOGS)/$(2) 2>&1; then echo "done in $$(( $$(date +%s) - start )) s (log: $(LOGS)/$(2))"; \
 	else echo "FAILED (log: $(LOGS)/$(2)); its last lines:"; tail -n 40 $(LOGS)/$(2); exit 1; fi
 
-.PHONY: book test release benchmark data venv clean colab-envs audit lock
+.PHONY: book test release benchmark data venv clean colab-envs audit lock lint
 
 book: venv data
 	$(BIN)/course-book
@@ -57,6 +59,11 @@ audit: book $(CHROMIUM)
 test: export COURSE_SUITE_STARTED := $(shell date +%s)
 test: venv data $(CHROMIUM) $(BWRAP)
 	$(BIN)/python -m pytest
+
+# ruff and mypy on the Python code (not the notebooks): each prints nothing but its verdict when the code is clean.
+lint: venv
+	$(call step,Checking the code with ruff (lint and format) and mypy (strict),lint.log,\
+	  $(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy)
 
 release: venv
 	for chapter in $(CHAPTERS); do $(BIN)/nbgrader generate_assignment $$chapter --force --no-db || exit 1; done
