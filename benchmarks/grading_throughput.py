@@ -38,7 +38,8 @@ def make_class(inbox, release, count):
     answers = solution_sources(layout.solution_notebook(CHAPTER))
     wrong = {"softmax_solution": "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)",
              "accuracy_solution": "def accuracy(labels, probabilities):\n    return 0.5",
-             "output_choice_solution": 'ANSWER_OUTPUT = "a"'}
+             "output_choice_solution": ('ANSWER_OUTPUTS = {"signs": "sigmoid", "xray": "sigmoid", "boxes": "softmax", '
+                                        '"market": "sigmoid"}')}
     kinds = (["correct"] * 14 + ["one wrong"] * 3 + ["two wrong"] * 3
              + ["stripped metadata", "syntax error", "deleted test", "kills kernel", "unreadable"])
     plan = {}

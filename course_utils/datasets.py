@@ -90,7 +90,8 @@ def _load(name: str, quick: bool | None) -> Splits:
         folder = data_dir / name
         arrays = read_staged_folder(folder)
         note = read_source_note(folder)
-        origin = f"staged folder {folder}" + (f" ({note})" if note else "")
+        # the variable, not its value: a printed output (and the book built from it) shows no path of the machine
+        origin = f"staged folder ${config.DATA_DIR_ENV}/{name}" + (f" ({note})" if note else "")
     else:
         arrays = _download_with_keras(name)
         origin = "tf.keras.datasets (downloaded once, then cached in ~/.keras/datasets)"
