@@ -179,5 +179,5 @@ def feature_vector_handle(data: ImageCSVs) -> str:
         raise FileNotFoundError(
             f"chapter 4's offline feature extractor is not staged in {folder}: stage it with "
             f"`{config.STAGE_COMMAND} {data_dir or 'DIR'}` and set {config.DATA_DIR_ENV} to that folder.")
-    print(f"feature extractor: {read_source_note(folder)}, staged in {folder}")
+    print(f"feature extractor: {read_source_note(folder)}, staged in ${config.DATA_DIR_ENV}/{STANDIN_EXTRACTOR}")
     return str(folder)

@@ -182,7 +182,8 @@ def load_image_csvs(cache_dir: str | os.PathLike[str] | None = None) -> ImageCSV
             origin = f"downloaded from {FLOWERS_URL} (SHA-256 checked), cached in {root}"
         else:
             root = find_image_root(data_dir / FLOWERS)
-            origin = f"staged folder {root}"
+            # the variable, not its value: a printed output (and the book built from it) shows no path of the machine
+            origin = f"staged folder ${config.DATA_DIR_ENV}/{FLOWERS}"
         train_csv, eval_csv, class_names = write_split_csvs(root, cache / "flowers-csv")
         data = ImageCSVs(FLOWERS, train_csv, eval_csv, class_names, FLOWERS_IMAGE_SIZE,
                          f"flowers photos: {{train:,}} training and {{eval:,}} evaluation images "
@@ -215,5 +216,6 @@ def _staged_standin(data_dir: Path, cache_dir: Path) -> ImageCSVs:
         if split == "train":
             class_names = list(dict.fromkeys(label for _, label in rows))  # the staged order: first seen first
     return ImageCSVs(STANDIN_JPEGS, csvs["train"], csvs["eval"], class_names, STANDIN_IMAGE_SIZE,
-                     f"offline stand-in for the flowers, staged in {folder}: {read_source_note(folder)}"
+                     f"offline stand-in for the flowers, staged in ${config.DATA_DIR_ENV}/{folder.name}: "
+                     f"{read_source_note(folder)}"
                      + (" [quick mode]" if quick else ""))

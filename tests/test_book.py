@@ -159,6 +159,8 @@ def test_chapter_page_has_math_outputs_plots_and_the_colab_button(book_site, cha
         # Sphinx writes the file's path where a figure has no alt text
         assert img.get("alt", "").strip() not in ("", img["src"]), (
             f"{img['src']} has no alt text (cell metadata mystnb.image.alt or {build_book.ALT_TEXTS_KEY})")
+    # no path of the machine that ran it (the repository and its staged data, the graded run's folder)
+    assert str(ROOT) not in html_text and "pytest-of-" not in html_text, f"{chapter} shows a path of this machine"
     # the launch button opens the student notebook of this chapter on the configured repository
     assert links.colab_url(chapter) in parsed.links
     # no hidden tests, no solution markers, on the page or in the notebook offered for download
