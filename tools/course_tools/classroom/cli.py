@@ -57,6 +57,7 @@ from pathlib import Path
 from course_tools import layout
 from course_tools.classroom.collect import collect
 from course_tools.classroom.grade import Limits, grade, release
+from course_tools.classroom.lms import LMS_NAMES
 from course_tools.classroom.repair import repair
 from course_tools.classroom.report import export, print_report
 
@@ -70,7 +71,8 @@ def main(argv=None):
     p = sub.add_parser("release", help="regenerate chapters/ and register them in the gradebook")
     p.add_argument("chapters", nargs="*")
     p = sub.add_parser("collect", help="place students' files into submitted/")
-    p.add_argument("inbox", type=Path)
+    p.add_argument("inbox", type=Path, help="a folder, or the zip of an LMS's bulk download")
+    p.add_argument("--lms", choices=LMS_NAMES, help="read every file by this LMS's naming (default: detected)")
     p = sub.add_parser("repair", help="restore nbgrader metadata and deleted cells")
     p.add_argument("chapters", nargs="*")
     p = sub.add_parser("grade", help="autograde and write feedback")
@@ -95,7 +97,7 @@ def main(argv=None):
     if args.command == "release":
         release(course, args.chapters)
     elif args.command == "collect":
-        collect(course, args.inbox)
+        collect(course, args.inbox, lms_name=args.lms)
     elif args.command == "repair":
         repair(course, args.chapters)
     elif args.command == "grade":

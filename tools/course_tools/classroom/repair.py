@@ -14,8 +14,16 @@ from pathlib import Path
 import nbformat
 
 from course_tools import layout
-from course_tools.classroom.collect import _normal, read_notebook
-from course_tools.classroom.log import SEPARATOR, cell_label, entry, load_log, nbgrader_meta, save_log
+from course_tools.classroom.collect import normal_source as _normal
+from course_tools.classroom.collect import read_notebook
+from course_tools.classroom.log import (
+    SEPARATOR,
+    cell_label,
+    entry,
+    load_log,
+    nbgrader_meta,
+    save_log,
+)
 
 
 def _gid(cell):
@@ -178,16 +186,13 @@ def repair(course, chapters=None, quiet=False, log=None):
                 continue
             nb, version, unreadable = read_notebook(path)
             if nb is not None:
+                problems = [] if version == 4 else [f"old notebook format (nbformat {version}), upgraded to 4"]
+                problems += repair_notebook(nb, release_nb)
                 try:
-                    problems = [] if version == 4 else [f"old notebook format (nbformat {version}), upgraded to 4"]
-                    problems += repair_notebook(nb, release_nb)
-                    try:
-                        nbformat.validate(nb)
-                    except nbformat.ValidationError as error:
-                        problems.append(f"the notebook breaks the notebook format ({error.message}), graded as is")
-                    nbformat.write(nb, path)
-                except Exception as error:  # one strange notebook must not stop the others
-                    nb, unreadable = None, f"the notebook could not be repaired ({type(error).__name__}: {error})"
+                    nbformat.validate(nb)
+                except nbformat.ValidationError as error:
+                    problems.append(f"the notebook breaks the notebook format ({error.message}), graded as is")
+                nbformat.write(nb, path)
             if nb is None:
                 item.update(repair=[unreadable], readable=False)
                 item.pop("repaired_sha", None)
