@@ -7,6 +7,7 @@ belong, copies of graded cells lose their metadata, the kernel is reset and outp
 
 import difflib
 import hashlib
+import itertools
 import uuid
 from copy import deepcopy
 from pathlib import Path
@@ -79,7 +80,7 @@ def align_cells(release_cells, cells):
         if j is not None and j > last:
             pairs[i], last = j, j
     anchors = [(-1, -1)] + sorted(pairs.items()) + [(len(release_cells), len(cells))]
-    for (i0, j0), (i1, j1) in zip(anchors, anchors[1:]):
+    for (i0, j0), (i1, j1) in itertools.pairwise(anchors):
         rel_idx, sub_idx = list(range(i0 + 1, i1)), list(range(j0 + 1, j1))
         if not rel_idx or not sub_idx:
             continue
@@ -92,7 +93,7 @@ def align_cells(release_cells, cells):
                 exact[rel_idx[block.a + k]] = sub_idx[block.b + k]
         pairs.update(exact)
         inner = [(i0, j0)] + sorted(exact.items()) + [(i1, j1)]
-        for (a0, b0), (a1, b1) in zip(inner, inner[1:]):
+        for (a0, b0), (a1, b1) in itertools.pairwise(inner):
             r, s = list(range(a0 + 1, a1)), list(range(b0 + 1, b1))
             if r and s:
                 pairs.update(_fuzzy(release_cells, cells, r, s))
