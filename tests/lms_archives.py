@@ -2,6 +2,7 @@
 each LMS documents (course_tools.classroom.lms; the README names the documentation), with Unicode names, two
 students of one name, a late mark and a resubmission; and the LMS files the roster and export tests read."""
 
+import csv
 import zipfile
 from datetime import datetime
 
@@ -79,3 +80,45 @@ def google_zip(path, release):
                for name, *_ in CLASS[:2]}
     return write_zip(path, entries)
 
+
+
+def canvas_gradebook_export(path, people=(*CLASS, ON_ROSTER_ONLY)):
+    """Canvas's gradebook export (Grades > Export) of the class: the roster `classroom roster` reads."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Quiz 1 (555)"])
+        writer.writerow(["    Points Possible", "", "", "", "", "10"])
+        for name, _, user_id, sis, email, _ in people:
+            first, last = name.split(" ", 1)
+            writer.writerow([f"{last}, {first}", user_id, sis, email.split("@")[0], "Section A", "7"])
+        writer.writerow(["Student, Test", "999", "", "", "Section A", ""])
+    return path
+
+
+def plain_roster(path, people=(*CLASS, ON_ROSTER_ONLY)):
+    """A plain roster (id,name,email) with Moodle's participant ids, which Moodle's grade export lacks."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "email"])
+        writer.writerows([moodle_id, name, email] for name, _, _, _, email, moodle_id in people)
+    return path
+
+
+def moodle_grade_export(path, people=(*CLASS, ON_ROSTER_ONLY)):
+    """Moodle's grade export (CSV) of the class."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["First name", "Last name", "ID number", "Institution", "Department", "Email address",
+                         "Assignment: Toy (Real)", "Last downloaded from this course"])
+        for name, _, _, sis, email, _ in people:
+            first, last = name.split(" ", 1)
+            writer.writerow([first, last, sis, "Uni", "CS", email, "-", "1700000000"])
+    return path
+
+
+def stranger_in_canvas_zip(archive, release):
+    """Add a submission from someone not on the roster to a Canvas download."""
+    with zipfile.ZipFile(archive, "a") as zipped:
+        zipped.writestr(zipfile.ZipInfo(canvas_name("doejane", "108", 9020, NOTEBOOK), EARLY.timetuple()[:6]),
+                        notebook_bytes(release))
+    return archive

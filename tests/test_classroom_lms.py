@@ -38,6 +38,7 @@ def submissions(course):
     return {item["student"]: item for item in log["submissions"].values()}, log
 
 
+@pytest.mark.slow  # the classroom CLI and nbgrader, started several times
 def test_canvas_zip_keeps_user_ids_late_marks_times_and_the_newest_resubmission(released, tmp_path):
     course = fresh_course(released, tmp_path)
     archive = canvas_zip(tmp_path / "submissions.zip", released[1])
@@ -51,6 +52,8 @@ def test_canvas_zip_keeps_user_ids_late_marks_times_and_the_newest_resubmission(
     assert {item["lms_late"] for uid, item in by_user.items() if uid != "105"} == {False}
     assert by_user["105"]["lms_late"] is True
     assert by_user["101"]["submitted_at"] == EARLY.replace(tzinfo=UTC).isoformat()
+    stamp = course / "submitted" / by_user["101"]["student"] / CHAPTER / "timestamp.txt"
+    assert stamp.read_text(encoding="utf-8") == by_user["101"]["submitted_at"], "nbgrader's record of the time"
     assert by_user["106"]["file"].endswith(f"{CHAPTER}-1.ipynb"), "the newer file of a resubmission counts"
     assert "2 files received" in by_user["106"]["collect"][0]
     assert all(item["lms"] == "canvas" for item in found.values())
@@ -60,6 +63,7 @@ def test_canvas_zip_keeps_user_ids_late_marks_times_and_the_newest_resubmission(
         assert (course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb").is_file()
 
 
+@pytest.mark.slow  # the classroom CLI and nbgrader, started several times
 def test_an_unpacked_canvas_folder_gives_the_same_students_and_times(released, tmp_path):
     archive = canvas_zip(tmp_path / "submissions.zip", released[1])
     zipped_course, folder_course = fresh_course(released, tmp_path / "a"), fresh_course(released, tmp_path / "b")
@@ -76,6 +80,7 @@ def test_an_unpacked_canvas_folder_gives_the_same_students_and_times(released, t
     assert {s: [i[k] for k in keep] for s, i in from_zip.items()} == {s: [i[k] for k in keep] for s, i in from_folder.items()}
 
 
+@pytest.mark.slow  # the classroom CLI and nbgrader, started several times
 def test_moodle_zip_one_folder_per_participant(released, tmp_path):
     course = fresh_course(released, tmp_path)
     output = classroom(course, "collect", str(moodle_zip(tmp_path / "moodle.zip", released[1])))
@@ -88,6 +93,7 @@ def test_moodle_zip_one_folder_per_participant(released, tmp_path):
     assert all(item["lms_late"] is None for item in found.values()), "Moodle's download does not mark late work"
 
 
+@pytest.mark.slow  # the classroom CLI and nbgrader, started several times
 def test_google_classroom_names_and_a_notebook_found_by_its_content(released, tmp_path):
     course = fresh_course(released, tmp_path)
     output = classroom(course, "collect", str(google_zip(tmp_path / "drive.zip", released[1])))
@@ -97,6 +103,7 @@ def test_google_classroom_names_and_a_notebook_found_by_its_content(released, tm
     assert found["zoë_müller"]["file"] == "Zoë Müller - Untitled0.ipynb"
 
 
+@pytest.mark.slow  # the classroom CLI and nbgrader, started several times
 def test_a_forced_lms_reports_files_it_does_not_name(released, tmp_path):
     course = fresh_course(released, tmp_path)
     classroom(course, "collect", "--lms", "canvas", str(moodle_zip(tmp_path / "moodle.zip", released[1])))

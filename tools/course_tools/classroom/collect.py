@@ -176,7 +176,7 @@ def consider(c: Collection, file: intake.InboxFile) -> None:
         return
     c.candidates.setdefault((chapter, student), []).append(
         {"path": file.path, "rel": str(file.rel), "readable": nb is not None, "mtime": file.submitted,
-         "submitted_at": file.submitted_iso(), "copy": copy_number(filename), "name": name or rest,
+         "submitted_at": file.submitted_iso() if delivery else "", "copy": copy_number(filename), "name": name or rest,
          "lms": delivery.lms if delivery else "", "lms_user_id": user_id,
          "lms_late": delivery.late if delivery else None})
 
@@ -190,6 +190,10 @@ def place(c: Collection, chapter: str, student: str, files: list[dict[str, Any]]
     if target.exists():
         target.chmod(0o644)
     shutil.copyfile(chosen["path"], target)
+    stamp = target.parent / layout.SUBMISSION_TIMESTAMP
+    stamp.unlink(missing_ok=True)
+    if chosen["submitted_at"]:  # nbgrader reads it: the gradebook then knows how late the submission was
+        stamp.write_text(chosen["submitted_at"], encoding="utf-8")
     problems = [c.id_problems[student]] if student in c.id_problems else []
     if others:
         names = ", ".join(f"'{f['rel']}'" for f in others)
