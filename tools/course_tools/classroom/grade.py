@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat.notebooknode import NotebookNode
 
 from course_tools import layout
 from course_tools.classroom import integrity
@@ -28,7 +29,7 @@ from course_tools.guards import KILLED, STOPPED_AT_LIMIT
 from course_tools.sandbox import bwrap_problem
 
 
-def release(course, chapters):
+def release(course: Path, chapters: list[str]) -> None:
     """Regenerate chapters/<id>/ from solutions/<id>/ and register the chapter in gradebook.db."""
     for chapter in chapters or layout.chapter_ids(course, layout.SOURCE):
         result = layout.nbgrader(["generate_assignment", chapter, "--force", f"--db={db_url(course)}"], course)
@@ -37,7 +38,7 @@ def release(course, chapters):
         print(f"released {chapter}: chapters/{chapter}/{chapter}.ipynb, registered in gradebook.db")
 
 
-def record_zero(gb, chapter, student):
+def record_zero(gb: Any, chapter: str, student: str) -> None:
     """Give a submission that could not be graded a score of 0 for every test in the gradebook ``gb``."""
     from nbgrader.api import MissingEntry
 
@@ -52,17 +53,18 @@ def record_zero(gb, chapter, student):
     gb.db.commit()
 
 
-def grading_problems(autograded_nb, timeout):
-    """Problems visible in a graded notebook's outputs, in an instructor's words."""
+def grading_problems(autograded_nb: NotebookNode, timeout: int | None) -> list[str]:
+    """Problems visible in a graded notebook's outputs (``timeout``: seconds per cell, for the message), in an
+    instructor's words."""
     problems = []
     for index, cell in enumerate(autograded_nb.cells):
         if cell.cell_type != "code":
             continue
         label, meta = cell_label(cell, index), cell.metadata.get("nbgrader", {})
         if layout.DISABLED_MARKER in cell.source:
-            limit = re.search(rf"{STOPPED_AT_LIMIT} (.*?)['\"]\)", cell.source)
-            if limit:
-                problems.append(f"{label} was stopped because {limit.group(1)}; "
+            stopped = re.search(rf"{STOPPED_AT_LIMIT} (.*?)['\"]\)", cell.source)
+            if stopped:
+                problems.append(f"{label} was stopped because {stopped.group(1)}; "
                                 "the grader disabled it and graded the rest")
             elif KILLED in cell.source:
                 problems.append(f"{label} stopped the Python kernel (os._exit, a crash or too much memory); "
@@ -95,7 +97,7 @@ def grading_problems(autograded_nb, timeout):
     return list(dict.fromkeys(problems))
 
 
-def parse_size(text):
+def parse_size(text: str | int) -> int:
     """Bytes in a size such as ``"8G"``, ``"512M"`` or ``"1000000"`` (K, M, G: powers of 1024)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*", str(text), flags=re.IGNORECASE)
     if not match:
@@ -106,13 +108,13 @@ def parse_size(text):
 class Limits:
     """What one sandboxed submission may use (see course_tools.sandbox)."""
 
-    def __init__(self, memory="8G", processes=64, disk="1G", bwrap="bwrap"):
+    def __init__(self, memory: str = "8G", processes: int = 64, disk: str = "1G", bwrap: str = "bwrap") -> None:
         self.memory, self.disk = parse_size(memory), parse_size(disk)
         self.processes, self.bwrap = int(processes), bwrap
         if min(self.memory, self.disk, self.processes) <= 0:
             raise ValueError("sandbox limits must be positive")
 
-    def nbgrader_args(self, course, chapter, student):
+    def nbgrader_args(self, course: Path, chapter: str, student: str) -> list[str]:
         """nbgrader options that start this submission's kernel in the sandbox."""
         km = "SandboxedKernelManager"
         args = [f"--Execute.kernel_manager_class=course_tools.sandbox.{km}",
@@ -126,7 +128,9 @@ class Limits:
         return args
 
 
-def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars, limits=None):
+def _grade_one(course: Path, chapter: str, student: str, timeout: int | None, notebook_timeout: int, max_chars: int,
+               limits: Limits | None = None) -> tuple[str | None, float]:
+    """Autograde one submission; return (why it could not be graded or None, seconds it took)."""
     args = ["autograde", chapter, "--student", student, "--force", f"--db={db_url(course)}",
             f"--LimitOutputSize.max_chars={max_chars}"] + ([f"--Execute.timeout={timeout}"] if timeout else [])
     if limits is not None:
@@ -144,7 +148,7 @@ def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars, l
     return None, time.monotonic() - started
 
 
-def check_sandbox(course, limits):
+def check_sandbox(course: Path, limits: Limits | None) -> None:
     """Stop with a message when ``limits`` (a sandbox) is asked for but cannot be provided here."""
     if limits is None:
         print("grading WITHOUT a sandbox (--no-sandbox): student code runs with your rights and can read the "
@@ -260,5 +264,6 @@ def grade(course: Path, chapters: list[str] | None = None, jobs: int = 1, timeou
 
 
 def _make_writable(folder: Path) -> None:
+    """Let a graded folder be removed (nbgrader may leave its files read-only)."""
     for path in [folder, *Path(folder).rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
