@@ -8,7 +8,6 @@ import sys
 import nbformat
 
 from course_tools.processes import run
-
 from helpers import fill_release
 from toy_assignment import ASSIGNMENT as CHAPTER
 from toy_assignment import answers, hidden_test_lines  # noqa: F401  (re-exported for the tests)

@@ -18,7 +18,15 @@ import pytest
 from nbgrader.api import Gradebook
 
 import toy_assignment
-from classroom_inbox import CHAPTER, MEGABYTES_OF_OUTPUT, SLEEP_TOKEN, build_inbox, classroom, hidden_test_lines, snapshot
+from classroom_inbox import (
+    CHAPTER,
+    MEGABYTES_OF_OUTPUT,
+    SLEEP_TOKEN,
+    build_inbox,
+    classroom,
+    hidden_test_lines,
+    snapshot,
+)
 
 pytestmark = pytest.mark.slow
 # Seconds per cell: the toy assignment's cells take milliseconds, its endless loop forever; the memory hog

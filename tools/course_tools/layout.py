@@ -31,6 +31,7 @@ SUBMITTED = "submitted"
 AUTOGRADED = "autograded"
 FEEDBACK = "feedback"
 GRADEBOOK = "gradebook.db"
+SUBMISSION_TIMESTAMP = "timestamp.txt"  # nbgrader's file of a submission's time, beside its notebook
 DATA = "data"
 # What builds write (the book, its npm packages, logs, screenshots): never committed.
 BUILD = "_build"

@@ -1,17 +1,21 @@
 """Grade a classroom's notebooks with nbgrader, from the files students sent to a grade sheet.
 
     classroom release [CHAPTER ...]     regenerate chapters/ and register them in gradebook.db
-    classroom collect INBOX             place the files students sent into submitted/
+    classroom roster FILE               the class list (Canvas's or Moodle's export, or id,name,email)
+    classroom collect INBOX             place the files students sent (a folder, or an LMS's zip) into submitted/
+    classroom due CHAPTER TIME          a chapter's due date and late policy (course_tools.classroom.late)
     classroom repair [CHAPTER ...]      restore what Colab and students break (grade does it too)
     classroom grade [CHAPTER ...]       autograde every submission, write feedback per student
-    classroom report [CHAPTER ...]      print scores and every problem found, per submission
-    classroom export [--output FILE]    the same as CSV (default grades.csv)
+    classroom report [CHAPTER ...]      print scores and every problem found, per student and chapter
+    classroom export [--format F]       the same as CSV (grades.csv), or as Canvas's or Moodle's import
 
 Every command takes ``--course DIR`` (default: this repository) and works on every chapter found in
 ``solutions/`` (release) or ``chapters/`` (the others) unless chapters are named.
 
 collect
-    INBOX holds the files as students sent them. Each folder directly inside INBOX belongs to the student it
+    INBOX is an LMS's bulk download (the zip or its unpacked folder; Canvas, Moodle and Google Classroom
+    are recognised by their naming, see course_tools.classroom.lms, or named with ``--lms``), or a folder
+    of the files as students sent them. In a plain folder, each folder directly inside INBOX belongs to the student it
     is named after; a file directly inside INBOX belongs to the student whose id starts (or ends) its name,
     e.g. ``ada_01_linear_models.ipynb``. A student id is the name case-folded (Unicode NFC), with letters of
     any alphabet, digits, ``.``, ``-`` and ``_`` kept and other characters replaced by ``_`` ("Zoë" and
@@ -46,7 +50,12 @@ grade
     disabled and the notebook graded again (course_tools.guards). A submission that cannot be graded at
     all (unreadable file, nbgrader failure, wall-clock limit) is recorded with score 0 and a problem that says
     why, so every submission has exactly one score; the other students are graded regardless.
-    Then ``nbgrader generate_feedback`` writes feedback/<student>/<chapter>/<chapter>.html.
+    Then ``nbgrader generate_feedback`` writes feedback/<student>/<chapter>/<chapter>.html, with no line of
+    the hidden tests in it whatever the student's code printed; submissions that watch the tests or replace
+    what they call are flagged for review (course_tools.classroom.integrity).
+
+roster, due, export
+    See course_tools.classroom.roster, .late and .export.
 
 What each step found is kept in ``submitted/.classroom.json`` (the report reads it with the gradebook).
 """
@@ -56,25 +65,17 @@ from pathlib import Path
 
 from course_tools import layout
 from course_tools.classroom.collect import collect
+from course_tools.classroom.export import FORMATS, export
 from course_tools.classroom.grade import Limits, grade, release
+from course_tools.classroom.late import POLICIES, set_due
+from course_tools.classroom.lms import LMS_NAMES
 from course_tools.classroom.repair import repair
-from course_tools.classroom.report import export, print_report
+from course_tools.classroom.report import print_report
+from course_tools.classroom.roster import import_roster
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="classroom", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--course", type=Path, default=layout.ROOT,
-                        help="course folder (default: this repository)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("release", help="regenerate chapters/ and register them in the gradebook")
-    p.add_argument("chapters", nargs="*")
-    p = sub.add_parser("collect", help="place students' files into submitted/")
-    p.add_argument("inbox", type=Path)
-    p = sub.add_parser("repair", help="restore nbgrader metadata and deleted cells")
-    p.add_argument("chapters", nargs="*")
-    p = sub.add_parser("grade", help="autograde and write feedback")
-    p.add_argument("chapters", nargs="*")
+def _grading_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``grade``: parallel jobs, time and output limits, the sandbox's limits."""
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time (default 1)")
     p.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py's, 600)")
     p.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default 1800)")
@@ -85,17 +86,50 @@ def main(argv=None):
     p.add_argument("--bwrap", default="bwrap", help="the bubblewrap program (default: bwrap on PATH)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code with your rights, without bubblewrap (not safe: see README)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``classroom`` command's parser: one subcommand per step (see the module doc)."""
+    parser = argparse.ArgumentParser(prog="classroom", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", type=Path, default=layout.ROOT,
+                        help="course folder (default: this repository)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="regenerate chapters/ and register them in the gradebook")
+    p.add_argument("chapters", nargs="*")
+    p = sub.add_parser("collect", help="place students' files into submitted/")
+    p.add_argument("inbox", type=Path, help="a folder, or the zip of an LMS's bulk download")
+    p.add_argument("--lms", choices=LMS_NAMES, help="read every file by this LMS's naming (default: detected)")
+    p = sub.add_parser("repair", help="restore nbgrader metadata and deleted cells")
+    p.add_argument("chapters", nargs="*")
+    p = sub.add_parser("grade", help="autograde and write feedback")
+    p.add_argument("chapters", nargs="*")
+    _grading_options(p)
     p = sub.add_parser("report", help="print scores and problems")
     p.add_argument("chapters", nargs="*")
-    p = sub.add_parser("export", help="write the grade sheet as CSV")
+    p = sub.add_parser("export", help="write the grade sheet as CSV, or as an LMS's gradebook import")
     p.add_argument("chapters", nargs="*")
-    p.add_argument("--output", type=Path, help="CSV file to write (default: grades.csv in the course folder)")
-    args = parser.parse_args(argv)
+    p.add_argument("--format", choices=FORMATS, default="csv", help="csv (every field), canvas or moodle")
+    p.add_argument("--output", type=Path, help="file to write (default: grades.csv, grades-canvas.csv, ...)")
+    p = sub.add_parser("roster", help="import the class list (Canvas's or Moodle's export, or id,name,email)")
+    p.add_argument("file", type=Path)
+    p = sub.add_parser("due", help="set a chapter's due date and late policy")
+    p.add_argument("chapter")
+    p.add_argument("due", help="ISO 8601 date and time, e.g. 2026-03-02T23:59 (UTC) or 2026-03-02T23:59+01:00")
+    p.add_argument("--policy", choices=POLICIES, default="none", help="what lateness costs (default none)")
+    p.add_argument("--penalty", type=float, default=0.0, help="per-day: percent of the maximum off per day late")
+    p.add_argument("--cutoff", default="", help="cutoff: 0 after this time (default: the due date)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the ``classroom`` command with ``argv`` (default: the command line)."""
+    args = build_parser().parse_args(argv)
     course = args.course.resolve()
     if args.command == "release":
         release(course, args.chapters)
     elif args.command == "collect":
-        collect(course, args.inbox)
+        collect(course, args.inbox, lms_name=args.lms)
     elif args.command == "repair":
         repair(course, args.chapters)
     elif args.command == "grade":
@@ -106,7 +140,12 @@ def main(argv=None):
     elif args.command == "report":
         print_report(course, args.chapters)
     elif args.command == "export":
-        export(course, args.output or course / "grades.csv", args.chapters)
+        default = "grades.csv" if args.format == "csv" else f"grades-{args.format}.csv"
+        export(course, args.output or course / default, args.chapters, args.format)
+    elif args.command == "roster":
+        import_roster(course, args.file)
+    elif args.command == "due":
+        set_due(course, args.chapter, args.due, args.policy, args.penalty, args.cutoff)
 
 
 if __name__ == "__main__":

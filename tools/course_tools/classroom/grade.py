@@ -1,25 +1,35 @@
 """release and grade: nbgrader's generate_assignment, autograde (one per submission, sandboxed) and
 generate_feedback, with every submission ending with exactly one score (see ``cli``)."""
 
-import html
 import os
 import re
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import nbformat
+from nbformat.notebooknode import NotebookNode
 
 from course_tools import layout
-from course_tools.classroom.log import cell_label, db_url, entry, gradebook, load_log, save_log
+from course_tools.classroom import integrity
+from course_tools.classroom.feedback import scrub_graded, write_all
+from course_tools.classroom.log import (
+    cell_label,
+    db_url,
+    entry,
+    gradebook,
+    load_log,
+    save_log,
+)
 from course_tools.classroom.repair import repair
 from course_tools.classroom.report import print_report
 from course_tools.guards import KILLED, STOPPED_AT_LIMIT
 from course_tools.sandbox import bwrap_problem
 
 
-def release(course, chapters):
+def release(course: Path, chapters: list[str]) -> None:
     """Regenerate chapters/<id>/ from solutions/<id>/ and register the chapter in gradebook.db."""
     for chapter in chapters or layout.chapter_ids(course, layout.SOURCE):
         result = layout.nbgrader(["generate_assignment", chapter, "--force", f"--db={db_url(course)}"], course)
@@ -28,7 +38,7 @@ def release(course, chapters):
         print(f"released {chapter}: chapters/{chapter}/{chapter}.ipynb, registered in gradebook.db")
 
 
-def record_zero(gb, chapter, student):
+def record_zero(gb: Any, chapter: str, student: str) -> None:
     """Give a submission that could not be graded a score of 0 for every test in the gradebook ``gb``."""
     from nbgrader.api import MissingEntry
 
@@ -43,27 +53,18 @@ def record_zero(gb, chapter, student):
     gb.db.commit()
 
 
-def _write_plain_feedback(course, chapter, student, problems):
-    path = layout.notebook(course, layout.FEEDBACK, chapter, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
-    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{chapter}</title></head><body>"
-                    f"<h1>{html.escape(chapter)}: could not be graded automatically</h1><p>Score: 0</p>"
-                    f"<ul>{items}</ul><p>Your instructor will look at your submission.</p></body></html>",
-                    encoding="utf-8")
-
-
-def grading_problems(autograded_nb, timeout):
-    """Problems visible in a graded notebook's outputs, in an instructor's words."""
+def grading_problems(autograded_nb: NotebookNode, timeout: int | None) -> list[str]:
+    """Problems visible in a graded notebook's outputs (``timeout``: seconds per cell, for the message), in an
+    instructor's words."""
     problems = []
     for index, cell in enumerate(autograded_nb.cells):
         if cell.cell_type != "code":
             continue
         label, meta = cell_label(cell, index), cell.metadata.get("nbgrader", {})
         if layout.DISABLED_MARKER in cell.source:
-            limit = re.search(rf"{STOPPED_AT_LIMIT} (.*?)['\"]\)", cell.source)
-            if limit:
-                problems.append(f"{label} was stopped because {limit.group(1)}; "
+            stopped = re.search(rf"{STOPPED_AT_LIMIT} (.*?)['\"]\)", cell.source)
+            if stopped:
+                problems.append(f"{label} was stopped because {stopped.group(1)}; "
                                 "the grader disabled it and graded the rest")
             elif KILLED in cell.source:
                 problems.append(f"{label} stopped the Python kernel (os._exit, a crash or too much memory); "
@@ -96,7 +97,7 @@ def grading_problems(autograded_nb, timeout):
     return list(dict.fromkeys(problems))
 
 
-def parse_size(text):
+def parse_size(text: str | int) -> int:
     """Bytes in a size such as ``"8G"``, ``"512M"`` or ``"1000000"`` (K, M, G: powers of 1024)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*", str(text), flags=re.IGNORECASE)
     if not match:
@@ -107,13 +108,13 @@ def parse_size(text):
 class Limits:
     """What one sandboxed submission may use (see course_tools.sandbox)."""
 
-    def __init__(self, memory="8G", processes=64, disk="1G", bwrap="bwrap"):
+    def __init__(self, memory: str = "8G", processes: int = 64, disk: str = "1G", bwrap: str = "bwrap") -> None:
         self.memory, self.disk = parse_size(memory), parse_size(disk)
         self.processes, self.bwrap = int(processes), bwrap
         if min(self.memory, self.disk, self.processes) <= 0:
             raise ValueError("sandbox limits must be positive")
 
-    def nbgrader_args(self, course, chapter, student):
+    def nbgrader_args(self, course: Path, chapter: str, student: str) -> list[str]:
         """nbgrader options that start this submission's kernel in the sandbox."""
         km = "SandboxedKernelManager"
         args = [f"--Execute.kernel_manager_class=course_tools.sandbox.{km}",
@@ -127,7 +128,9 @@ class Limits:
         return args
 
 
-def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars, limits=None):
+def _grade_one(course: Path, chapter: str, student: str, timeout: int | None, notebook_timeout: int, max_chars: int,
+               limits: Limits | None = None) -> tuple[str | None, float]:
+    """Autograde one submission; return (why it could not be graded or None, seconds it took)."""
     args = ["autograde", chapter, "--student", student, "--force", f"--db={db_url(course)}",
             f"--LimitOutputSize.max_chars={max_chars}"] + ([f"--Execute.timeout={timeout}"] if timeout else [])
     if limits is not None:
@@ -140,12 +143,12 @@ def _grade_one(course, chapter, student, timeout, notebook_timeout, max_chars, l
         return f"grading took longer than {notebook_timeout} s and was stopped", time.monotonic() - started
     if code != 0 or not graded.is_file():
         errors = [line for line in output.splitlines() if "Error" in line or "error" in line]
-        return (f"nbgrader could not grade it ({(errors or ['exit code %s' % code])[-1].strip()[:200]})",
+        return (f"nbgrader could not grade it ({(errors or [f'exit code {code}'])[-1].strip()[:200]})",
                 time.monotonic() - started)
     return None, time.monotonic() - started
 
 
-def check_sandbox(course, limits):
+def check_sandbox(course: Path, limits: Limits | None) -> None:
     """Stop with a message when ``limits`` (a sandbox) is asked for but cannot be provided here."""
     if limits is None:
         print("grading WITHOUT a sandbox (--no-sandbox): student code runs with your rights and can read the "
@@ -157,18 +160,11 @@ def check_sandbox(course, limits):
         raise SystemExit(f"cannot grade in a sandbox: {problem}")
 
 
-def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, max_chars=20000, quiet=False,
-          limits=Limits()):
-    """Repair, autograde and write feedback for every submission of the chapters; return the log.
+DEFAULT_LIMITS = Limits()
 
-    ``limits`` (a ``Limits``) runs each submission's kernel in a sandbox; ``None`` runs it unprotected.
-    The log is loaded and saved once; the gradebook is opened twice: before grading (which chapters are
-    registered) and after it (zeros for what could not be graded, a score for every submission)."""
-    from nbgrader.api import MissingEntry
 
-    course = Path(course).resolve()
-    check_sandbox(course, limits)
-    chapters = chapters or layout.chapter_ids(course, layout.RELEASE)
+def _prepare(course: Path, chapters: list[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Release what the gradebook lacks, repair every submission; return (log, {chapter: students})."""
     with gradebook(course) as gb:
         known = {a.name for a in gb.assignments}
     unregistered = [chapter for chapter in chapters if chapter not in known]
@@ -176,25 +172,34 @@ def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, ma
         release(course, unregistered)
     log = load_log(course)
     repair(course, chapters, quiet=True, log=log)
-    submitted = {chapter: layout.students(course, chapter) for chapter in chapters}
+    return log, {chapter: layout.students(course, chapter) for chapter in chapters}
+
+
+def _queue(course: Path, log: dict[str, Any], submitted: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The (chapter, student) pairs to autograde; each submission's review notes from its own cells."""
     work = []
     for chapter, students in submitted.items():
+        source_nb = integrity.read_pair(course, chapter)[0]
         for student in students:
             item = entry(log, chapter, student)
-            item["grade"] = []
+            item["grade"], item["review"] = [], []
             if item.get("readable") is False:
                 item["grade"] = ["nothing to run: the file is not a readable notebook, recorded as 0"]
-            else:
-                work.append((chapter, student))
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {key: pool.submit(_grade_one, course, *key, timeout, notebook_timeout, max_chars, limits)
-                   for key in work}
-        results = {key: future.result() for key, future in futures.items()}
-    elapsed = time.monotonic() - started
+                continue
+            nb = nbformat.read(layout.notebook(course, layout.SUBMITTED, chapter, student), as_version=4)
+            item["review"] = integrity.suspicions(nb, source_nb)
+            work.append((chapter, student))
+    return work
 
-    failed = {chapter: [] for chapter in chapters}
+
+def _outcomes(course: Path, log: dict[str, Any], submitted: dict[str, list[str]],
+              results: dict[tuple[str, str], tuple[str | None, float]], timeout: int | None) -> dict[str, list[str]]:
+    """Record what grading found per submission (problems, and hidden-test code removed from its outputs);
+    return {chapter: students that could not be graded} (their graded notebooks removed)."""
+    failed: dict[str, list[str]] = {chapter: [] for chapter in submitted}
     for chapter, students in submitted.items():
+        source_nb, release_nb = integrity.read_pair(course, chapter)
+        hidden = integrity.hidden_lines(source_nb, release_nb)
         for student in students:
             item = entry(log, chapter, student)
             failure, seconds = results.get((chapter, student), (None, 0.0))
@@ -207,8 +212,17 @@ def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, ma
                     _make_writable(graded.parent)
                     shutil.rmtree(graded.parent)
                 failed[chapter].append(student)
-            else:
-                item["grade"] = grading_problems(nbformat.read(graded, as_version=4), timeout)
+                continue
+            item["grade"] = grading_problems(nbformat.read(graded, as_version=4), timeout)
+            item["review"] += scrub_graded(course, chapter, student, hidden)
+    return failed
+
+
+def _record_scores(course: Path, log: dict[str, Any], submitted: dict[str, list[str]],
+                   failed: dict[str, list[str]]) -> None:
+    """Zeros for what could not be graded; a problem for any submission still without a score."""
+    from nbgrader.api import MissingEntry
+
     with gradebook(course) as gb:
         for chapter, students in submitted.items():
             for student in failed[chapter]:
@@ -218,25 +232,38 @@ def grade(course, chapters=None, jobs=1, timeout=None, notebook_timeout=1800, ma
                     gb.find_submission(chapter, student)
                 except MissingEntry:
                     entry(log, chapter, student)["grade"].append("no score in the gradebook")
-    for chapter, students in submitted.items():
-        if students:
-            result = layout.nbgrader(["generate_feedback", chapter, "--force", f"--db={db_url(course)}"], course)
-            if result.returncode != 0:
-                print(f"nbgrader generate_feedback {chapter} reported a problem:\n{result.stdout[-2000:]}")
-        for student in failed[chapter]:
-            item = entry(log, chapter, student)
-            _write_plain_feedback(course, chapter, student, item.get("repair", []) + item["grade"])
-        for student in students:
-            if not layout.notebook(course, layout.FEEDBACK, chapter, student).is_file():
-                entry(log, chapter, student)["grade"].append("nbgrader could not write the feedback page")
+
+
+def grade(course: Path, chapters: list[str] | None = None, jobs: int = 1, timeout: int | None = None,
+          notebook_timeout: int = 1800, max_chars: int = 20000, quiet: bool = False,
+          limits: Limits | None = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Repair, autograde and write feedback for every submission of the chapters; return the log.
+
+    ``limits`` (a ``Limits``) runs each submission's kernel in a sandbox; ``None`` runs it unprotected.
+    The log is loaded and saved once; the gradebook is opened twice: before grading (which chapters are
+    registered) and after it (zeros for what could not be graded, a score for every submission)."""
+    course = Path(course).resolve()
+    check_sandbox(course, limits)
+    log, submitted = _prepare(course, chapters or layout.chapter_ids(course, layout.RELEASE))
+    work = _queue(course, log, submitted)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {key: pool.submit(_grade_one, course, *key, timeout, notebook_timeout, max_chars, limits)
+                   for key in work}
+        results = {key: future.result() for key, future in futures.items()}
+    elapsed = time.monotonic() - started
+    failed = _outcomes(course, log, submitted, results, timeout)
+    _record_scores(course, log, submitted, failed)
+    write_all(course, log, submitted, failed)
     log["last_grade"] = {"submissions": len(work), "seconds": round(elapsed, 1), "jobs": jobs}
     save_log(course, log)
     if not quiet:
         print(f"graded {len(work)} notebooks in {elapsed:.0f} s with {jobs} job(s)")
-        print_report(course, chapters)
+        print_report(course, list(submitted))
     return log
 
 
-def _make_writable(folder):
+def _make_writable(folder: Path) -> None:
+    """Let a graded folder be removed (nbgrader may leave its files read-only)."""
     for path in [folder, *Path(folder).rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
