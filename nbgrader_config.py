@@ -42,4 +42,5 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPr
 # again (nbgrader alone fails the whole notebook, also when output arrives late on a busy machine), and
 # each output is also cut by characters (one line of megabytes passes a line limit): course_tools.guards.
 c.Autograde.autograde_preprocessors = guards.autograde_preprocessors()
-c.LimitOutputSize.max_chars = 20000
+# Their limits are traits with defaults (course_tools.guards.LimitOutputSize.max_chars,
+# course_tools.sandbox.SandboxedKernelManager.memory_limit, ...): set them here to change them for every command.

@@ -136,7 +136,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     read_only = List(Unicode(), help="More folders the kernel may read (e.g. the staged data).").tag(config=True)
     hidden = List(Unicode(), help="Folders never bound into the sandbox, even when the Python environment "
                                   "lies in them (the course folder, the grader's home).").tag(config=True)
-    memory_limit = Integer(6 * GIB, help="Bytes of memory (resident) the kernel's processes may use.").tag(
+    memory_limit = Integer(8 * GIB, help="Bytes of memory (resident) the kernel's processes may use.").tag(
         config=True)
     max_processes = Integer(64, help="Processes the kernel may run at once, itself included.").tag(config=True)
     disk_limit = Integer(GIB, help="Bytes the kernel may keep in its working folder.").tag(config=True)

@@ -66,24 +66,33 @@ from pathlib import Path
 from course_tools import layout
 from course_tools.classroom.collect import collect
 from course_tools.classroom.export import FORMATS, export
-from course_tools.classroom.grade import Limits, grade, release
+from course_tools.classroom.grade import Limits, grade, release, sandbox_default
 from course_tools.classroom.late import POLICIES, set_due
 from course_tools.classroom.lms import LMS_NAMES
 from course_tools.classroom.repair import repair
 from course_tools.classroom.report import print_report
 from course_tools.classroom.roster import import_roster
+from course_tools.guards import LimitOutputSize
+from course_tools.sandbox import GIB
 
 
 def _grading_options(p: argparse.ArgumentParser) -> None:
     """The options of ``grade``: parallel jobs, time and output limits, the sandbox's limits."""
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time (default 1)")
-    p.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py's, 600)")
+    # Defaults: nbgrader_config.py's settings and the traits of the guards and the sandbox, written once there.
+    p.add_argument("--timeout", type=int,
+                   help=f"seconds per cell (default: nbgrader_config.py's Execute.timeout, {layout.CELL_TIMEOUT})")
     p.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default 1800)")
-    p.add_argument("--max-output-chars", type=int, default=20000, help="characters kept of each output")
-    p.add_argument("--memory-limit", default="8G", help="memory per submission's kernel (default 8G)")
-    p.add_argument("--max-processes", type=int, default=64, help="processes per submission (default 64)")
-    p.add_argument("--disk-limit", default="1G", help="files a submission may write (default 1G)")
-    p.add_argument("--bwrap", default="bwrap", help="the bubblewrap program (default: bwrap on PATH)")
+    chars = LimitOutputSize.class_traits()["max_chars"].default_value
+    p.add_argument("--max-output-chars", type=int,
+                   help=f"characters kept of each output (default: LimitOutputSize.max_chars, {chars:,})")
+    p.add_argument("--memory-limit", help="memory per submission's kernel, e.g. 4G (default: "
+                   f"SandboxedKernelManager.memory_limit, {sandbox_default('memory_limit') / GIB:g}G)")
+    p.add_argument("--max-processes", type=int,
+                   help=f"processes per submission (default {sandbox_default('max_processes')})")
+    p.add_argument("--disk-limit", help="files a submission may write, e.g. 512M "
+                   f"(default {sandbox_default('disk_limit') / GIB:g}G)")
+    p.add_argument("--bwrap", help=f"the bubblewrap program (default: {sandbox_default('bwrap')} on PATH)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code with your rights, without bubblewrap (not safe: see README)")
 

@@ -26,7 +26,7 @@ from course_tools.classroom.log import (
 from course_tools.classroom.repair import repair
 from course_tools.classroom.report import print_report
 from course_tools.guards import KILLED, STOPPED_AT_LIMIT
-from course_tools.sandbox import bwrap_problem
+from course_tools.sandbox import SandboxedKernelManager, bwrap_problem
 
 
 def release(course: Path, chapters: list[str]) -> None:
@@ -105,34 +105,48 @@ def parse_size(text: str | int) -> int:
     return int(float(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " "))
 
 
-class Limits:
-    """What one sandboxed submission may use (see course_tools.sandbox)."""
+def sandbox_default(name: str) -> Any:
+    """The default of the sandbox's setting ``name`` (a trait of ``SandboxedKernelManager``, which
+    ``nbgrader_config.py`` can set too): the one place each limit is written."""
+    return SandboxedKernelManager.class_traits()[name].default_value
 
-    def __init__(self, memory: str = "8G", processes: int = 64, disk: str = "1G", bwrap: str = "bwrap") -> None:
-        self.memory, self.disk = parse_size(memory), parse_size(disk)
-        self.processes, self.bwrap = int(processes), bwrap
-        if min(self.memory, self.disk, self.processes) <= 0:
-            raise ValueError("sandbox limits must be positive")
+
+class Limits:
+    """What one sandboxed submission may use (see course_tools.sandbox). A limit given here overrides the
+    sandbox's setting; ``None`` leaves it to ``nbgrader_config.py`` or else the trait's default."""
+
+    def __init__(self, memory: str | int | None = None, processes: int | None = None, disk: str | int | None = None,
+                 bwrap: str | None = None) -> None:
+        given = {"memory_limit": None if memory is None else parse_size(memory),
+                 "max_processes": None if processes is None else int(processes),
+                 "disk_limit": None if disk is None else parse_size(disk)}
+        if any(value is not None and value <= 0 for value in given.values()):
+            raise ValueError(f"sandbox limits must be positive, got {given}")
+        self.given: dict[str, int | str] = {name: value for name, value in given.items() if value is not None}
+        if bwrap is not None:
+            self.given["bwrap"] = bwrap
+        self.bwrap = str(self.given.get("bwrap", sandbox_default("bwrap")))
 
     def nbgrader_args(self, course: Path, chapter: str, student: str) -> list[str]:
         """nbgrader options that start this submission's kernel in the sandbox."""
         km = "SandboxedKernelManager"
         args = [f"--Execute.kernel_manager_class=course_tools.sandbox.{km}",
                 f"--{km}.work_dir={layout.notebook(course, layout.AUTOGRADED, chapter, student).parent}",
-                f"--{km}.hidden={course}",
-                f"--{km}.memory_limit={self.memory}", f"--{km}.max_processes={self.processes}",
-                f"--{km}.disk_limit={self.disk}", f"--{km}.bwrap={self.bwrap}"]
+                f"--{km}.hidden={course}"]
+        args += [f"--{km}.{name}={value}" for name, value in sorted(self.given.items())]
         data = os.environ.get(layout.DATA_DIR_ENV, "").strip()
         if data:
             args.append(f"--{km}.read_only={Path(data).resolve()}")
         return args
 
 
-def _grade_one(course: Path, chapter: str, student: str, timeout: int | None, notebook_timeout: int, max_chars: int,
-               limits: Limits | None = None) -> tuple[str | None, float]:
-    """Autograde one submission; return (why it could not be graded or None, seconds it took)."""
-    args = ["autograde", chapter, "--student", student, "--force", f"--db={db_url(course)}",
-            f"--LimitOutputSize.max_chars={max_chars}"] + ([f"--Execute.timeout={timeout}"] if timeout else [])
+def _grade_one(course: Path, chapter: str, student: str, timeout: int | None, notebook_timeout: int,
+               max_chars: int | None, limits: Limits | None = None) -> tuple[str | None, float]:
+    """Autograde one submission; return (why it could not be graded or None, seconds it took). ``timeout`` and
+    ``max_chars`` None keep nbgrader_config.py's settings."""
+    args = ["autograde", chapter, "--student", student, "--force", f"--db={db_url(course)}"]
+    args += [f"--LimitOutputSize.max_chars={max_chars}"] if max_chars is not None else []
+    args += [f"--Execute.timeout={timeout}"] if timeout else []
     if limits is not None:
         args += limits.nbgrader_args(course, chapter, student)
     started = time.monotonic()
@@ -235,7 +249,7 @@ def _record_scores(course: Path, log: dict[str, Any], submitted: dict[str, list[
 
 
 def grade(course: Path, chapters: list[str] | None = None, jobs: int = 1, timeout: int | None = None,
-          notebook_timeout: int = 1800, max_chars: int = 20000, quiet: bool = False,
+          notebook_timeout: int = 1800, max_chars: int | None = None, quiet: bool = False,
           limits: Limits | None = DEFAULT_LIMITS) -> dict[str, Any]:
     """Repair, autograde and write feedback for every submission of the chapters; return the log.
 
