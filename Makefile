@@ -57,7 +57,7 @@ audit: book $(CHROMIUM)
 
 # The suite's report (tests/suite.py) counts the setup from here: when make read this file.
 test: export COURSE_SUITE_STARTED := $(shell date +%s)
-test: venv data $(CHROMIUM) $(BWRAP)
+test: venv data lint $(CHROMIUM) $(BWRAP)
 	$(BIN)/python -m pytest
 
 # ruff and mypy on the Python code (not the notebooks): each prints nothing but its verdict when the code is clean.

@@ -35,8 +35,9 @@ TARGETS = {"MNIST": 0.92, "Fashion-MNIST": 0.84}
 
 def chapter_code():
     namespace = {"np": np, "tf": tf, "keras": keras}
-    return solution_namespace(CHAPTER, ["scale_solution", "pipeline_solution", "model_solution",
-                                        "accuracy_solution"], namespace)
+    return solution_namespace(
+        CHAPTER, ["scale_solution", "pipeline_solution", "model_solution", "accuracy_solution"], namespace
+    )
 
 
 def lab_pipeline(images, labels, scale, batch_size=BATCH_SIZE, training=True):
@@ -63,9 +64,11 @@ def accuracy_row(name, loader, code):
     data = "full" if len(x_train) >= 60_000 else f"sample of {len(x_train) + len(x_test):,}"
     target = TARGETS[name] if data == "full" else None
     verdict = "n/a (not the full set)" if target is None else ("met" if accuracy >= target else "MISSED")
-    return (f"| {name} ({data}: {len(x_train) - n_val:,} train / {len(x_test):,} test) | {accuracy:.4f} | "
-            f"{(len(x_train) - n_val) * EPOCHS / seconds:,.0f} | {REFERENCES[name]} | "
-            f"{'' if target is None else f'>= {target:.0%}: '}{verdict} |")
+    return (
+        f"| {name} ({data}: {len(x_train) - n_val:,} train / {len(x_test):,} test) | {accuracy:.4f} | "
+        f"{(len(x_train) - n_val) * EPOCHS / seconds:,.0f} | {REFERENCES[name]} | "
+        f"{'' if target is None else f'>= {target:.0%}: '}{verdict} |"
+    )
 
 
 def images_per_second(dataset, images, epochs=3):

@@ -26,9 +26,11 @@ from course_utils.pipelines import make_dataset  # noqa: E402
 
 CHAPTER = "02_deep_networks"
 BATCH_SIZE, EPOCHS = 128, 20
-MODELS = (("DNN", lambda code: code["build_dnn"]),
-          ("DNN + dropout 0.2 (default)", lambda code: code["build_dropout_dnn"]),
-          ("DNN + dropout 0.5", lambda code: lambda: code["build_dropout_dnn"](rate=0.5)))
+MODELS = (
+    ("DNN", lambda code: code["build_dnn"]),
+    ("DNN + dropout 0.2 (default)", lambda code: code["build_dropout_dnn"]),
+    ("DNN + dropout 0.5", lambda code: lambda: code["build_dropout_dnn"](rate=0.5)),
+)
 # Published reference figures (test accuracy) for comparable fully connected networks.
 REFERENCES = {
     "MNIST": "LeCun et al. 1998, 784-300-100-10 network: 96.95 %",
@@ -68,9 +70,11 @@ def rows_for(name, loader, code):
         accuracy, best_val, best_epoch, speed = train_and_test(builder(code), x_train, y_train, x_test, y_test)
         target = TARGETS[name] if full else None
         verdict = "n/a (not the full set)" if target is None else ("met" if accuracy >= target else "MISSED")
-        rows.append(f"| {name} ({data}: {len(x_train) - n_val:,} train / {len(x_test):,} test) | {label} | "
-                    f"{accuracy:.4f} | {best_val:.4f} (epoch {best_epoch}) | {speed:,.0f} | {REFERENCES[name]} | "
-                    f"{'' if target is None else f'>= {target:.0%}: '}{verdict} |")
+        rows.append(
+            f"| {name} ({data}: {len(x_train) - n_val:,} train / {len(x_test):,} test) | {label} | "
+            f"{accuracy:.4f} | {best_val:.4f} (epoch {best_epoch}) | {speed:,.0f} | {REFERENCES[name]} | "
+            f"{'' if target is None else f'>= {target:.0%}: '}{verdict} |"
+        )
     return rows
 
 
@@ -78,8 +82,10 @@ def main():
     code = chapter_code()
     print(environment_line() + "\n")
     rows = rows_for_each_data_set(lambda name, loader: rows_for(name, loader, code), columns=7)
-    print(f"\nDNN Flatten -> Dense(400, relu) -> Dense(100, relu) -> Dense(10) -> Softmax, without and with "
-          f"Dropout(rate) after each hidden layer (Adam, batch {BATCH_SIZE}, {EPOCHS} epochs):\n")
+    print(
+        f"\nDNN Flatten -> Dense(400, relu) -> Dense(100, relu) -> Dense(10) -> Softmax, without and with "
+        f"Dropout(rate) after each hidden layer (Adam, batch {BATCH_SIZE}, {EPOCHS} epochs):\n"
+    )
     print("| data set | model | test accuracy | best validation accuracy | training images/s | reference | target |")
     print("| --- | --- | ---: | ---: | ---: | --- | --- |")
     print("\n".join(rows))

@@ -71,8 +71,10 @@ def accuracy_row(name, loader, code):
     data = "full" if len(x_train) >= 60_000 else f"sample of {len(x_train) + len(x_test):,}"
     target = TARGETS[name] if data == "full" else None
     verdict = "n/a (not the full set)" if target is None else ("met" if accuracy >= target else "MISSED")
-    return (f"| {name} ({data}: {n_train:,} train / {len(x_test):,} test) | {accuracy:.4f} | {steady:,.0f} | "
-            f"{fit_seconds:.0f} | {REFERENCES[name]} | {'' if target is None else f'>= {target:.0%}: '}{verdict} |")
+    return (
+        f"| {name} ({data}: {n_train:,} train / {len(x_test):,} test) | {accuracy:.4f} | {steady:,.0f} | "
+        f"{fit_seconds:.0f} | {REFERENCES[name]} | {'' if target is None else f'>= {target:.0%}: '}{verdict} |"
+    )
 
 
 def main():
@@ -80,13 +82,17 @@ def main():
     print(environment_line() + "\n")
     rows = rows_for_each_data_set(lambda name, loader: [accuracy_row(name, loader, code)], columns=6)
     settings = code["lower_learning_rate"]
-    print(f"\nCNN of chapter 3 (Conv2D 64 -> MaxPool -> Conv2D 32 -> MaxPool -> Dense 400 -> Dense 100 -> "
-          f"Dropout 0.25 -> Dense 10 -> Softmax; 380,614 parameters; Adam from 1e-3, batch {code['BATCH_SIZE']}, "
-          f"{code['EPOCHS']} epochs, learning rate x{settings.factor} after {settings.patience} epoch(s) "
-          f"without a lower validation loss):\n")
-    print(f"| data set | test accuracy | training images/s (epochs 2-{code['EPOCHS']}) | "
-          "fit time incl. validation (s) | "
-          "reference | target |")
+    print(
+        f"\nCNN of chapter 3 (Conv2D 64 -> MaxPool -> Conv2D 32 -> MaxPool -> Dense 400 -> Dense 100 -> "
+        f"Dropout 0.25 -> Dense 10 -> Softmax; 380,614 parameters; Adam from 1e-3, batch {code['BATCH_SIZE']}, "
+        f"{code['EPOCHS']} epochs, learning rate x{settings.factor} after {settings.patience} epoch(s) "
+        f"without a lower validation loss):\n"
+    )
+    print(
+        f"| data set | test accuracy | training images/s (epochs 2-{code['EPOCHS']}) | "
+        "fit time incl. validation (s) | "
+        "reference | target |"
+    )
     print("| --- | ---: | ---: | ---: | --- | --- |")
     print("\n".join(rows))
 

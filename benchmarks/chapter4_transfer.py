@@ -26,14 +26,34 @@ CHAPTER = "04_data_scarcity"
 
 def chapter_code():
     data = image_folders.load_image_csvs()
-    namespace = {"np": np, "tf": tf, "keras": keras, "hub": hub, "image_folders": image_folders, "data": data,
-                 "CLASS_NAMES": data.class_names, "IMG_SIZE": data.image_size, "IMG_CHANNELS": 3,
-                 "train_rows": image_folders.read_csv(data.train_csv)}
+    namespace = {
+        "np": np,
+        "tf": tf,
+        "keras": keras,
+        "hub": hub,
+        "image_folders": image_folders,
+        "data": data,
+        "CLASS_NAMES": data.class_names,
+        "IMG_SIZE": data.image_size,
+        "IMG_CHANNELS": 3,
+        "train_rows": image_folders.read_csv(data.train_csv),
+    }
     namespace["HANDLE"] = hub.feature_vector_handle(data)
     keras.utils.set_random_seed(0)
     start = time.perf_counter()
-    solution_namespace(CHAPTER, ["pipeline_decode", "preprocess_solution", "pipeline_dataset", "transfer_solution",
-                                 "transfer_training", "experiment_helpers", "experiment_solution"], namespace)
+    solution_namespace(
+        CHAPTER,
+        [
+            "pipeline_decode",
+            "preprocess_solution",
+            "pipeline_dataset",
+            "transfer_solution",
+            "transfer_training",
+            "experiment_helpers",
+            "experiment_solution",
+        ],
+        namespace,
+    )
     namespace["seconds"] = time.perf_counter() - start
     return namespace
 
@@ -59,9 +79,11 @@ def images_per_second(dataset, images, batch_size):
 
 
 def main():
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, course_utils {course_utils.__version__}, "
-          f"{os.cpu_count()} CPU cores, COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}, "
-          f"COURSE_QUICK={os.environ.get('COURSE_QUICK') or '(unset)'}\n")
+    print(
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, course_utils {course_utils.__version__}, "
+        f"{os.cpu_count()} CPU cores, COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}, "
+        f"COURSE_QUICK={os.environ.get('COURSE_QUICK') or '(unset)'}\n"
+    )
     code = chapter_code()
     data, experiment = code["data"], code["experiment"]
     frozen = code["frozen_history"].history["val_accuracy"][-1]
@@ -78,7 +100,9 @@ def main():
     print("\nFew labels, same split, same pipeline, same steps (8 epochs x 10 steps of 32), seed 0:\n")
     print("| labelled images per class | from scratch | transfer (frozen) | difference |")
     print("| ---: | ---: | ---: | ---: |")
-    for k, scratch, transfer in zip(experiment["labels_per_class"], experiment["scratch"], experiment["transfer"], strict=True):
+    for k, scratch, transfer in zip(
+        experiment["labels_per_class"], experiment["scratch"], experiment["transfer"], strict=True
+    ):
         print(f"| {k} | {scratch:.3f} | {transfer:.3f} | {transfer - scratch:+.3f} |")
     print(f"\n(chapter code from the pipeline to the experiment: {code['seconds']:.0f} s)")
 
@@ -87,16 +111,22 @@ def main():
     plain = unoptimised_dataset(code, data.train_csv, batch)
     plain_speed = images_per_second(plain, n_train, batch)
     course_speed = images_per_second(course, n_train, batch)
-    print(f"\nTraining input pipeline over the {n_train:,} training JPEG files (decode, augment, batch {batch}), "
-          "three passes after a warm-up pass, same run:\n")
+    print(
+        f"\nTraining input pipeline over the {n_train:,} training JPEG files (decode, augment, batch {batch}), "
+        "three passes after a warm-up pass, same run:\n"
+    )
     print("| pipeline | images/s | speed-up |")
     print("| --- | ---: | ---: |")
     print(f"| without cache, parallel map and prefetch | {plain_speed:,.0f} | 1.00x |")
-    print(f"| the chapter's: cache file bytes, parallel map, prefetch | {course_speed:,.0f} | "
-          f"{course_speed / plain_speed:.2f}x |")
+    print(
+        f"| the chapter's: cache file bytes, parallel map, prefetch | {course_speed:,.0f} | "
+        f"{course_speed / plain_speed:.2f}x |"
+    )
     if data.name != "flowers":
-        print("\nNot measured here: the flowers with MobileNetV2 from TF Hub (needs the network; the chapter's "
-              "target, >= 85 % with the frozen module, is to be checked in Colab).")
+        print(
+            "\nNot measured here: the flowers with MobileNetV2 from TF Hub (needs the network; the chapter's "
+            "target, >= 85 % with the frozen module, is to be checked in Colab)."
+        )
 
 
 if __name__ == "__main__":

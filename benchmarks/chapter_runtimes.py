@@ -1,7 +1,9 @@
 """How long each chapter takes to run top to bottom, as the book builds it (full data, not quick mode), and the
 longest stretch during which a cell printed nothing.
 
-    .venv/bin/python benchmarks/chapter_runtimes.py [CHAPTER ...] [--keep-outputs DIR]   (about 15 minutes on 2 idle cores)
+    .venv/bin/python benchmarks/chapter_runtimes.py [CHAPTER ...] [--keep-outputs DIR]
+
+(about 15 minutes on 2 idle cores)
 
 Executes each solution notebook in a fresh Jupyter kernel with nbclient, the way Jupyter Book does, and
 records the time of every output message. Prints a Markdown table: minutes per chapter, its slowest cell,
@@ -73,15 +75,20 @@ def run_chapter(chapter, keep_outputs=None):
 def main(chapters, keep_outputs=None):
     os.environ[layout.QUICK_ENV] = "0"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU cores, "
-          f"{layout.DATA_DIR_ENV}={os.environ.get(layout.DATA_DIR_ENV) or '(unset: download)'}, full data\n", flush=True)
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU cores, "
+        f"{layout.DATA_DIR_ENV}={os.environ.get(layout.DATA_DIR_ENV) or '(unset: download)'}, full data\n",
+        flush=True,
+    )
     print("| chapter | full run (minutes) | slowest cell (s) | longest silence (s) | machine speed (GFLOP/s) |")
     print("| --- | ---: | --- | --- | ---: |")
     for chapter in chapters:
         speed = machine_speed()
         minutes, (slow_id, slow_s, _), (silent_id, _, silence) = run_chapter(chapter, keep_outputs)
-        print(f"| {chapter} | {minutes:.1f} | {slow_s:.0f} (`{slow_id}`) | {silence:.0f} (`{silent_id}`) | {speed:.0f} |",
-              flush=True)
+        print(
+            f"| {chapter} | {minutes:.1f} | {slow_s:.0f} (`{slow_id}`) | {silence:.0f} (`{silent_id}`) | {speed:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

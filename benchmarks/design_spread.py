@@ -35,37 +35,58 @@ DESIGNS = {
     "01_linear_models": {
         "cells": ["code-004", "code-006", "budget_design_trainer", "budget_design_solution"],
         "bad": {
-            "Keras's defaults: learning rate 0.001, batches of 128, 5 epochs (60 steps)":
-                {"budget_design_solution": 'DESIGN = {"learning_rate": 0.001, "batch_size": 128, "epochs": 5}'},
+            "Keras's defaults: learning rate 0.001, batches of 128, 5 epochs (60 steps)": {
+                "budget_design_solution": 'DESIGN = {"learning_rate": 0.001, "batch_size": 128, "epochs": 5}'
+            },
         },
     },
     "02_deep_networks": {
         "cells": ["code-004", "spiral_design_trainer", "spiral_design_solution"],
         "bad": {
-            "two hidden layers of 10 units without activation (162 parameters, a linear model in disguise)":
-                {"spiral_design_solution": (
+            "two hidden layers of 10 units without activation (162 parameters, a linear model in disguise)": {
+                "spiral_design_solution": (
                     "def build_spiral_net():\n    return keras.Sequential([keras.Input(shape=(2,)), "
-                    "keras.layers.Dense(10), keras.layers.Dense(10), keras.layers.Dense(2), keras.layers.Softmax()])")},
+                    "keras.layers.Dense(10), keras.layers.Dense(10), keras.layers.Dense(2), keras.layers.Softmax()])"
+                )
+            },
         },
     },
     "03_convolutional_networks": {
         "cells": ["code-004", "code-023", "code-025", "small_cnn_trainer", "small_cnn_solution"],
         "bad": {
-            "a DNN within the budget, Dense(12) (9,550 parameters)": {"small_cnn_solution": (
-                "def build_small_cnn():\n    return keras.Sequential([keras.Input(shape=(28, 28, 1)), "
-                "keras.layers.Flatten(), keras.layers.Dense(12, activation='relu'), keras.layers.Dense(10), "
-                "keras.layers.Softmax()])")},
+            "a DNN within the budget, Dense(12) (9,550 parameters)": {
+                "small_cnn_solution": (
+                    "def build_small_cnn():\n    return keras.Sequential([keras.Input(shape=(28, 28, 1)), "
+                    "keras.layers.Flatten(), keras.layers.Dense(12, activation='relu'), keras.layers.Dense(10), "
+                    "keras.layers.Softmax()])"
+                )
+            },
         },
     },
     "04_data_scarcity": {
-        "cells": ["code-004", "code-015", "code-016", "pipeline_decode", "preprocess_solution", "pipeline_dataset",
-                  "code-029", "transfer_solution", "experiment_helpers", "few_label_solution", "few_label_training",
-                  "few_label_facts"],
+        "cells": [
+            "code-004",
+            "code-015",
+            "code-016",
+            "pipeline_decode",
+            "preprocess_solution",
+            "pipeline_dataset",
+            "code-029",
+            "transfer_solution",
+            "experiment_helpers",
+            "few_label_solution",
+            "few_label_training",
+            "few_label_facts",
+        ],
         "seeded_cell": "few_label_training",
-        "facts": "few_label_facts", "params": "trainable_params", "accuracy": "accuracy",
+        "facts": "few_label_facts",
+        "params": "trainable_params",
+        "accuracy": "accuracy",
         "threshold": 0.53,
         # within the budget, but trained from scratch on the 25 images: 6,197 trainable parameters
-        "bad": {"a small network trained from scratch within the budget (6,197 parameters)": {"few_label_solution": """
+        "bad": {
+            "a small network trained from scratch within the budget (6,197 parameters)": {
+                "few_label_solution": """
 def build_few_label_model(handle, image_size, num_classes):
     model = keras.Sequential([
         keras.Input(shape=(image_size, image_size, 3)),
@@ -79,17 +100,31 @@ def build_few_label_model(handle, image_size, num_classes):
     ])
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
     return model
-"""}},
+"""
+            }
+        },
     },
     "05_going_deeper": {
-        "cells": ["code-006", "code-007", "code-031", "conv_bn_relu_solution", "residual_block_solution",
-                  "small_resnet_solution", "small_resnet_training", "small_resnet_facts"],
+        "cells": [
+            "code-006",
+            "code-007",
+            "code-031",
+            "conv_bn_relu_solution",
+            "residual_block_solution",
+            "small_resnet_solution",
+            "small_resnet_training",
+            "small_resnet_facts",
+        ],
         "seeded_cell": "small_resnet_training",
-        "facts": "small_resnet_facts", "params": "params", "accuracy": "accuracy",
+        "facts": "small_resnet_facts",
+        "params": "params",
+        "accuracy": "accuracy",
         "threshold": 0.60,
         # wide enough, but Keras's default momentum 0.99: after 45 steps the moving averages are still near
         # their start (mean 0, variance 1), and the network fails in inference mode
-        "bad": {"the same ResNet with Keras's default momentum 0.99": {"small_resnet_solution": """
+        "bad": {
+            "the same ResNet with Keras's default momentum 0.99": {
+                "small_resnet_solution": """
 def build_small_resnet():
     inputs = keras.Input(shape=(28, 28, 1))
     x = keras.layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False)(inputs)
@@ -104,7 +139,9 @@ def build_small_resnet():
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Activation("softmax", dtype="float32")(keras.layers.Dense(10)(x))
     return keras.Model(inputs, outputs)
-"""}},
+"""
+            }
+        },
     },
 }
 
@@ -145,20 +182,22 @@ def main():
     accuracies = [result["accuracy"] for result in results]
     low, mean, std = min(accuracies), statistics.mean(accuracies), statistics.stdev(accuracies)
     rule = low - 3 * std
-    print(f"## {args.chapter}: the solution's design, {args.seeds} seeds, "
-          f"COURSE_QUICK={os.environ['COURSE_QUICK']}\n")
+    print(f"## {args.chapter}: the solution's design, {args.seeds} seeds, COURSE_QUICK={os.environ['COURSE_QUICK']}\n")
     print(table(results))
-    print(f"\nmin {low:.4f} | mean {mean:.4f} | max {max(accuracies):.4f} | std {std:.4f} | "
-          f"min - 3 std = {rule:.4f}")
-    print(f"threshold in the notebook: {target} -> "
-          f"{'at or below min - 3 std: OK' if target <= rule else 'ABOVE min - 3 std: lower it'}")
+    print(f"\nmin {low:.4f} | mean {mean:.4f} | max {max(accuracies):.4f} | std {std:.4f} | min - 3 std = {rule:.4f}")
+    print(
+        f"threshold in the notebook: {target} -> "
+        f"{'at or below min - 3 std: OK' if target <= rule else 'ABOVE min - 3 std: lower it'}"
+    )
     if args.no_bad:
         return
     for label, replacements in DESIGNS[args.chapter]["bad"].items():
         _, bad = run(args.chapter, args.seeds, replacements)
         best = max(result["accuracy"] for result in bad)
-        print(f"\n### bad design: {label}\n\n{table(bad)}\n\nbest {best:.4f} -> "
-              f"{'below the threshold: fails, as it should' if best < target else 'REACHES the threshold: raise it'}")
+        print(
+            f"\n### bad design: {label}\n\n{table(bad)}\n\nbest {best:.4f} -> "
+            f"{'below the threshold: fails, as it should' if best < target else 'REACHES the threshold: raise it'}"
+        )
 
 
 if __name__ == "__main__":

@@ -36,12 +36,19 @@ CHAPTER = "01_linear_models"
 def make_class(inbox, release, count):
     """Write ``count`` submissions into ``inbox``; return {student: kind}."""
     answers = solution_sources(layout.solution_notebook(CHAPTER))
-    wrong = {"softmax_solution": "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)",
-             "accuracy_solution": "def accuracy(labels, probabilities):\n    return 0.5",
-             "output_choice_solution": ('ANSWER_OUTPUTS = {"signs": "sigmoid", "xray": "sigmoid", "boxes": "softmax", '
-                                        '"market": "sigmoid"}')}
-    kinds = (["correct"] * 14 + ["one wrong"] * 3 + ["two wrong"] * 3
-             + ["stripped metadata", "syntax error", "deleted test", "kills kernel", "unreadable"])
+    wrong = {
+        "softmax_solution": "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)",
+        "accuracy_solution": "def accuracy(labels, probabilities):\n    return 0.5",
+        "output_choice_solution": (
+            'ANSWER_OUTPUTS = {"signs": "sigmoid", "xray": "sigmoid", "boxes": "softmax", "market": "sigmoid"}'
+        ),
+    }
+    kinds = (
+        ["correct"] * 14
+        + ["one wrong"] * 3
+        + ["two wrong"] * 3
+        + ["stripped metadata", "syntax error", "deleted test", "kills kernel", "unreadable"]
+    )
     plan = {}
     for index in range(count):
         student = f"s{index:03d}"
@@ -57,8 +64,9 @@ def make_class(inbox, release, count):
         if kind == "one wrong":
             changes["accuracy_solution"] = wrong["accuracy_solution"]
         elif kind == "two wrong":
-            changes.update(softmax_solution=wrong["softmax_solution"],
-                           output_choice_solution=wrong["output_choice_solution"])
+            changes.update(
+                softmax_solution=wrong["softmax_solution"], output_choice_solution=wrong["output_choice_solution"]
+            )
         elif kind == "syntax error":
             changes["softmax_solution"] = "def softmax(logits)\n    return logits"
         elif kind == "kills kernel":
@@ -74,8 +82,12 @@ def make_class(inbox, release, count):
 
 
 def classroom(course, *args):
-    result = subprocess.run([sys.executable, "-m", "course_tools.classroom", "--course", str(course), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_tools.classroom", "--course", str(course), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     if result.returncode != 0:
         raise SystemExit(result.stdout[-5000:])
     return result.stdout
@@ -106,15 +118,28 @@ def gradebook_scores(course, students):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--submissions", type=int, nargs="+", default=[50],
-                        help="class size per run (one value, or one per --jobs value)")
+    parser.add_argument(
+        "--submissions",
+        type=int,
+        nargs="+",
+        default=[50],
+        help="class size per run (one value, or one per --jobs value)",
+    )
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--full", action="store_true", help="full data instead of quick mode")
-    parser.add_argument("--sandbox", choices=["both", "on", "off"], default="both",
-                        help="grade in the bubblewrap sandbox, without it, or both one after the other (default)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per mode; with --sandbox both the order alternates, so that a change in the "
-                             "machine's load affects both modes alike")
+    parser.add_argument(
+        "--sandbox",
+        choices=["both", "on", "off"],
+        default="both",
+        help="grade in the bubblewrap sandbox, without it, or both one after the other (default)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per mode; with --sandbox both the order alternates, so that a change in the "
+        "machine's load affects both modes alike",
+    )
     args = parser.parse_args()
     os.environ[layout.QUICK_ENV] = "0" if args.full else "1"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -134,8 +159,16 @@ def main():
                 plan = make_class(inbox, course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb", size)
                 classroom(course, "collect", str(inbox))
                 started = time.monotonic()
-                classroom(course, "grade", CHAPTER, "--jobs", str(jobs), "--timeout", "120",
-                          *([] if sandbox else ["--no-sandbox"]))
+                classroom(
+                    course,
+                    "grade",
+                    CHAPTER,
+                    "--jobs",
+                    str(jobs),
+                    "--timeout",
+                    "120",
+                    *([] if sandbox else ["--no-sandbox"]),
+                )
                 seconds = time.monotonic() - started
                 scores = gradebook_scores(course, list(plan))
                 common = set(scores) & set(reference or {})
@@ -148,16 +181,22 @@ def main():
                 print(f"jobs={jobs} sandbox={'on' if sandbox else 'off'}: {seconds:.0f} s", flush=True)
 
     mode = "full data" if args.full else "quick mode (COURSE_QUICK=1)"
-    print(f"\nGrading generated submissions of {CHAPTER}, {mode}, {os.cpu_count()} CPU cores, load average "
-          f"{os.getloadavg()[0]:.1f} at the end (repair + autograde + feedback, `classroom grade`)\n")
-    print("| jobs | sandbox | submissions | seconds | submissions per minute | time against no sandbox (mean) "
-          "| full marks | gradebook: one score each, same scores as the first run (common students) |")
+    print(
+        f"\nGrading generated submissions of {CHAPTER}, {mode}, {os.cpu_count()} CPU cores, load average "
+        f"{os.getloadavg()[0]:.1f} at the end (repair + autograde + feedback, `classroom grade`)\n"
+    )
+    print(
+        "| jobs | sandbox | submissions | seconds | submissions per minute | time against no sandbox (mean) "
+        "| full marks | gradebook: one score each, same scores as the first run (common students) |"
+    )
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for jobs, sandbox, count, seconds, full, consistent in results:
         plain = sum(plain_seconds.get(jobs, [])) / max(len(plain_seconds.get(jobs, [])), 1)
         cost = f"{(seconds / plain - 1) * 100:+.0f} %" if sandbox and plain else ""
-        print(f"| {jobs} | {'on' if sandbox else 'off'} | {count} | {seconds:.0f} | {count / seconds * 60:.1f} "
-              f"| {cost} | {full} | {consistent} |")
+        print(
+            f"| {jobs} | {'on' if sandbox else 'off'} | {count} | {seconds:.0f} | {count / seconds * 60:.1f} "
+            f"| {cost} | {full} | {consistent} |"
+        )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ def environment_line():
     import keras
     import tensorflow as tf
 
-    return (f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
-            f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}")
+    return (
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, "
+        f"COURSE_DATA_DIR={os.environ.get('COURSE_DATA_DIR') or '(unset: download)'}"
+    )
 
 
 def rows_for_each_data_set(make_rows, columns):

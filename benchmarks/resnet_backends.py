@@ -5,7 +5,8 @@ import time; it can run in an environment without TensorFlow or nbformat (Colab'
     python resnet_backends.py SPEC.json
 
 SPEC holds the chapter's solution cells (``sources``), the backend, the number of JAX devices, the
-precision policy, steps_per_execution, the global batch, the number of training images and the epochs. Prints one ``RESULT {json}`` line:
+precision policy, steps_per_execution, the global batch, the number of training images and the epochs. Prints
+one ``RESULT {json}`` line:
 training images per second over the epochs after the first (which includes compilation) and the test
 accuracy after the last epoch.
 """
@@ -31,8 +32,8 @@ def run(spec):
         exec(compile(source, "<chapter 5 solution>", "exec"), namespace)
     (x_train, y_train), (x_test, y_test) = course_utils.load_fashion_mnist(quick=False)
     n_val = len(x_train) // 10
-    x_fit = x_train[:-n_val][:spec["train_images"], ..., None].astype("float32") / 255.0
-    y_fit = y_train[:-n_val][:spec["train_images"]]
+    x_fit = x_train[:-n_val][: spec["train_images"], ..., None].astype("float32") / 255.0
+    y_fit = y_train[:-n_val][: spec["train_images"]]
     x_eval, y_eval = x_test[..., None].astype("float32") / 255.0, y_test
 
     replicas = 1
@@ -47,8 +48,12 @@ def run(spec):
     keras.mixed_precision.set_global_policy(spec["policy"])
     keras.utils.set_random_seed(0)
     model = namespace["build_resnet"]()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], steps_per_execution=spec["steps_per_execution"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=spec["steps_per_execution"],
+    )
     keras.mixed_precision.set_global_policy("float32")
     seconds = []
     for _ in range(spec["epochs"]):
@@ -57,11 +62,19 @@ def run(spec):
         seconds.append(time.perf_counter() - start)
     accuracy = float(model.evaluate(x_eval, y_eval, batch_size=global_batch, verbose=0)[1])
     timed = seconds[1:] or seconds
-    return {"backend": spec["backend"], "keras": keras.__version__, "replicas": replicas,
-            "policy": spec["policy"], "steps_per_execution": spec["steps_per_execution"],
-            "global_batch": global_batch, "epochs": spec["epochs"], "train_images": len(x_fit),
-            "images_per_second": len(x_fit) * len(timed) / sum(timed), "test_accuracy": accuracy,
-            "python": sys.version.split()[0]}
+    return {
+        "backend": spec["backend"],
+        "keras": keras.__version__,
+        "replicas": replicas,
+        "policy": spec["policy"],
+        "steps_per_execution": spec["steps_per_execution"],
+        "global_batch": global_batch,
+        "epochs": spec["epochs"],
+        "train_images": len(x_fit),
+        "images_per_second": len(x_fit) * len(timed) / sum(timed),
+        "test_accuracy": accuracy,
+        "python": sys.version.split()[0],
+    }
 
 
 if __name__ == "__main__":

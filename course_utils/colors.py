@@ -29,12 +29,12 @@ def contrast_ratio(first: ColorType, second: ColorType) -> float:
 
 
 def text_color_on(background: ColorType) -> str:
-    """"black" or "white", whichever contrasts more with ``background`` (a matplotlib colour)."""
+    """ "black" or "white", whichever contrasts more with ``background`` (a matplotlib colour)."""
     return "black" if contrast_ratio("black", background) >= contrast_ratio("white", background) else "white"
 
 
 def cell_text_color(image: AxesImage, value: SupportsFloat) -> str:
-    """"black" or "white": the colour for ``value`` written into its cell of ``image`` (what ``imshow`` returned),
+    """ "black" or "white": the colour for ``value`` written into its cell of ``image`` (what ``imshow`` returned),
     whichever contrasts more with the colour ``image`` gives that value (for heat maps with their numbers)."""
     red, green, blue, _ = image.to_rgba(np.array([float(value)]))[0]
     return text_color_on((float(red), float(green), float(blue)))

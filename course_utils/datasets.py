@@ -37,8 +37,16 @@ QUICK_TRAIN_IMAGES = 2000
 QUICK_TEST_IMAGES = 500
 
 FASHION_MNIST_CLASS_NAMES = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 ]
 
 IDX_FILES = {
@@ -101,8 +109,7 @@ def _load(name: str, quick: bool | None) -> Splits:
         x_train, y_train = x_train[:QUICK_TRAIN_IMAGES], y_train[:QUICK_TRAIN_IMAGES]
         x_test, y_test = x_test[:QUICK_TEST_IMAGES], y_test[:QUICK_TEST_IMAGES]
         subset = f" [quick mode ({config.QUICK_ENV}=1): first {len(x_train):,} and {len(x_test):,} kept]"
-    print(f"{pretty}: {len(x_train):,} training and {len(x_test):,} test images "
-          f"from {origin}{subset}")
+    print(f"{pretty}: {len(x_train):,} training and {len(x_test):,} test images from {origin}{subset}")
     return (x_train, y_train), (x_test, y_test)
 
 
@@ -111,10 +118,12 @@ def _download_with_keras(name: str) -> Splits:
     import tensorflow as tf  # imported here: reading staged data needs no TensorFlow
 
     module = {"mnist": tf.keras.datasets.mnist, "fashion-mnist": tf.keras.datasets.fashion_mnist}[name]
-    fix = (f"Without a network, stage the data once and point the course at it:\n"
-           f"    {config.STAGE_COMMAND} ~/course-data\n"
-           f"    export {config.DATA_DIR_ENV}=~/course-data\n"
-           f"(see the README's 'Offline' section).")
+    fix = (
+        f"Without a network, stage the data once and point the course at it:\n"
+        f"    {config.STAGE_COMMAND} ~/course-data\n"
+        f"    export {config.DATA_DIR_ENV}=~/course-data\n"
+        f"(see the README's 'Offline' section)."
+    )
     with failed_download_raises(f"{_PRETTY_NAMES[name]} through tf.keras.datasets", fix):
         (x_train, y_train), (x_test, y_test) = module.load_data()
     return check_arrays((x_train, y_train), (x_test, y_test), origin=f"tf.keras.datasets.{module.__name__}")
@@ -132,8 +141,10 @@ def read_staged_folder(folder: str | os.PathLike[str]) -> Splits:
         ValueError: a file is corrupt or holds arrays of the wrong shape.
     """
     folder = Path(folder)
-    fix = (f"Stage it with `{config.STAGE_COMMAND} {folder.parent}` "
-           f"or unset {config.DATA_DIR_ENV} to download through Keras.")
+    fix = (
+        f"Stage it with `{config.STAGE_COMMAND} {folder.parent}` "
+        f"or unset {config.DATA_DIR_ENV} to download through Keras."
+    )
     if not folder.is_dir():
         raise FileNotFoundError(f"No staged data set at {folder}: the folder does not exist. {fix}")
     npz_files = sorted(folder.glob("*.npz"))
@@ -150,8 +161,9 @@ def read_staged_folder(folder: str | os.PathLike[str]) -> Splits:
             f"{', '.join(IDX_FILES.values())} (optionally .gz); missing {', '.join(missing)}. {fix}"
         )
     arrays = {key: read_idx(path) for key, path in found.items()}
-    return check_arrays((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]),
-                        origin=str(folder))
+    return check_arrays(
+        (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]), origin=str(folder)
+    )
 
 
 def find_idx(folder: Path, stem: str) -> Path | None:
@@ -172,8 +184,7 @@ def read_npz(path: str | os.PathLike[str]) -> Splits:
     missing = [key for key in _NPZ_KEYS if key not in arrays]
     if missing:
         raise ValueError(f"{path} lacks the arrays {missing}; expected keys {list(_NPZ_KEYS)}.")
-    return check_arrays((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]),
-                        origin=str(path))
+    return check_arrays((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]), origin=str(path))
 
 
 def read_idx(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
@@ -201,13 +212,16 @@ def read_idx(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
     shape = struct.unpack(f">{ndim}I", raw[4:header])
     expected = int(np.prod(shape))
     if len(raw) - header != expected:
-        raise ValueError(f"{path} should hold {expected:,} bytes of data for shape {shape} "
-                         f"but holds {len(raw) - header:,}: the file is truncated or corrupt.")
+        raise ValueError(
+            f"{path} should hold {expected:,} bytes of data for shape {shape} "
+            f"but holds {len(raw) - header:,}: the file is truncated or corrupt."
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def check_arrays(train: tuple[ArrayLike, ArrayLike], test: tuple[ArrayLike, ArrayLike],
-                 origin: str = "the arrays") -> Splits:
+def check_arrays(
+    train: tuple[ArrayLike, ArrayLike], test: tuple[ArrayLike, ArrayLike], origin: str = "the arrays"
+) -> Splits:
     """Check that ``train`` and ``test`` are ``(images, labels)`` pairs in the course's layout.
 
     Images must be ``uint8`` of shape ``(n, 28, 28)``, labels integers in 0-9 of shape ``(n,)``.
@@ -222,16 +236,19 @@ def check_arrays(train: tuple[ArrayLike, ArrayLike], test: tuple[ArrayLike, Arra
     for split, (images, labels) in (("training", train), ("test", test)):
         images, labels = np.asarray(images), np.asarray(labels)
         if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-            raise ValueError(f"{origin}: {split} images should be uint8 of shape (n, 28, 28), "
-                             f"got {images.dtype} of shape {images.shape}.")
+            raise ValueError(
+                f"{origin}: {split} images should be uint8 of shape (n, 28, 28), "
+                f"got {images.dtype} of shape {images.shape}."
+            )
         if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(f"{origin}: {split} labels should be integers of shape (n,), "
-                             f"got {labels.dtype} of shape {labels.shape}.")
+            raise ValueError(
+                f"{origin}: {split} labels should be integers of shape (n,), "
+                f"got {labels.dtype} of shape {labels.shape}."
+            )
         if len(labels) != len(images):
             raise ValueError(f"{origin}: {len(images):,} {split} images but {len(labels):,} labels.")
         if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
-            raise ValueError(f"{origin}: {split} labels should lie in 0..9, "
-                             f"found {labels.min()}..{labels.max()}.")
+            raise ValueError(f"{origin}: {split} labels should lie in 0..9, found {labels.min()}..{labels.max()}.")
         checked.append((images, labels.astype(np.uint8)))
     return checked[0], checked[1]
 

@@ -60,15 +60,16 @@ def pick_strategy(tpu: str | None = "local", log: Callable[[str], object] | None
         finally:
             logger.setLevel(level)
         if strategy is not None:
-            report(f"TPU found ({tpu}): TPUStrategy with {strategy.num_replicas_in_sync} replicas "
-                   f"(TPU cores) in sync.")
+            report(f"TPU found ({tpu}): TPUStrategy with {strategy.num_replicas_in_sync} replicas (TPU cores) in sync.")
             return strategy
 
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) >= 2:
         strategy = tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
-        report(f"No TPU ({reason}). {len(gpus)} GPUs found: MirroredStrategy with "
-               f"{strategy.num_replicas_in_sync} replicas in sync.")
+        report(
+            f"No TPU ({reason}). {len(gpus)} GPUs found: MirroredStrategy with "
+            f"{strategy.num_replicas_in_sync} replicas in sync."
+        )
         return strategy
     strategy = tf.distribute.get_strategy()
     device = f"one GPU ({gpus[0].name})" if gpus else "no GPU, so the CPU"
@@ -82,8 +83,7 @@ def _connect_tpu(tf: Any, tpu: str) -> tuple[Strategy | None, str]:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
-    except (ValueError, tf.errors.NotFoundError, tf.errors.InvalidArgumentError,
-            tf.errors.UnavailableError) as error:
+    except (ValueError, tf.errors.NotFoundError, tf.errors.InvalidArgumentError, tf.errors.UnavailableError) as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return None, _shorten(first_line)
     return tf.distribute.TPUStrategy(resolver), ""

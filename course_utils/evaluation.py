@@ -14,8 +14,9 @@ def _labels(values: ArrayLike, name: str) -> NDArray[Any]:
     if labels.ndim == 2:  # probabilities or one-hot rows
         labels = labels.argmax(axis=1)
     if labels.ndim != 1:
-        raise ValueError(f"{name} should be labels of shape (n,) or scores of shape (n, classes), "
-                         f"got shape {labels.shape}.")
+        raise ValueError(
+            f"{name} should be labels of shape (n,) or scores of shape (n, classes), got shape {labels.shape}."
+        )
     return labels
 
 

@@ -34,6 +34,7 @@ MAX_ANNOTATED_SIZE = 7  # write the numbers into kernels up to 7x7
 
 # --- layouts -------------------------------------------------------------------------------------
 
+
 def to_image_batch(image: ArrayLike, dtype: DTypeLike = np.float32) -> NDArray[Any]:
     """Turn one image into a batch of one in TensorFlow's ``NHWC`` layout.
 
@@ -82,6 +83,7 @@ def stack_kernels(kernels: NDArray[Any] | Iterable[ArrayLike], dtype: DTypeLike 
 
 # --- kernels and feature maps --------------------------------------------------------------------
 
+
 def _kernel_list(kernels: ArrayLike, in_channel: int) -> list[NDArray[np.float64]]:
     """The 2-D kernels of ``plot_kernels``'s input, one per panel (see its ``kernels`` for the shapes)."""
     kernels = np.asarray(kernels, dtype=float)
@@ -91,11 +93,13 @@ def _kernel_list(kernels: ArrayLike, in_channel: int) -> list[NDArray[np.float64
         return list(kernels)
     if kernels.ndim == 4:
         if not 0 <= in_channel < kernels.shape[2]:
-            raise ValueError(f"in_channel {in_channel} does not exist: the kernels have {kernels.shape[2]} "
-                             f"input channels.")
+            raise ValueError(
+                f"in_channel {in_channel} does not exist: the kernels have {kernels.shape[2]} input channels."
+            )
         return [kernels[:, :, in_channel, index] for index in range(kernels.shape[3])]
-    raise ValueError(f"kernels should have shape (kh, kw), (n, kh, kw) or Keras's (kh, kw, in, out), "
-                     f"got {kernels.shape}.")
+    raise ValueError(
+        f"kernels should have shape (kh, kw), (n, kh, kw) or Keras's (kh, kw, in, out), got {kernels.shape}."
+    )
 
 
 def annotate_cells(ax: Axes, array: ArrayLike, fmt: str, fontsize: float = 9) -> None:
@@ -114,8 +118,9 @@ def _grid(count: int, ncols: int, width: float, height: float, title: str | None
         raise ValueError("nothing to plot.")
     ncols = max(1, min(int(ncols), count))
     nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows + (0.5 if title else 0)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width * ncols, height * nrows + (0.5 if title else 0)), squeeze=False
+    )
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -132,8 +137,15 @@ def _check_titles(titles: Sequence[str] | None, count: int) -> None:
         raise ValueError(f"{len(titles)} titles for {count} panels.")
 
 
-def plot_kernels(kernels: ArrayLike, titles: Sequence[str] | None = None, ncols: int = 8, in_channel: int = 0,
-                 annotate: bool | None = None, title: str | None = None, fmt: str | None = None) -> Figure:
+def plot_kernels(
+    kernels: ArrayLike,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    in_channel: int = 0,
+    annotate: bool | None = None,
+    title: str | None = None,
+    fmt: str | None = None,
+) -> Figure:
     """Draw convolution kernels (filters) as small images: red for positive, blue for negative weights.
 
     All kernels share one colour scale, symmetric around 0, so that their weights can be compared.
@@ -191,12 +203,19 @@ def _map_list(feature_maps: ArrayLike | Sequence[ArrayLike]) -> list[NDArray[np.
         return [stack]
     if stack.ndim == 3:
         return [stack[:, :, channel] for channel in range(stack.shape[2])]
-    raise ValueError(f"feature maps should have shape (h, w), (h, w, channels) or (1, h, w, channels), "
-                     f"got {stack.shape}.")
+    raise ValueError(
+        f"feature maps should have shape (h, w), (h, w, channels) or (1, h, w, channels), got {stack.shape}."
+    )
 
 
-def plot_feature_maps(feature_maps: ArrayLike | Sequence[ArrayLike], titles: Sequence[str] | None = None,
-                      ncols: int = 8, show_shape: bool = False, title: str | None = None, size: float = 1.6) -> Figure:
+def plot_feature_maps(
+    feature_maps: ArrayLike | Sequence[ArrayLike],
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    show_shape: bool = False,
+    title: str | None = None,
+    size: float = 1.6,
+) -> Figure:
     """Draw feature maps (activation maps), one panel per channel.
 
     Maps with negative values use a red/blue scale symmetric around 0 (blue negative); maps without

@@ -20,8 +20,9 @@ Variable: TypeAlias = Any
 Tensor: TypeAlias = Any
 
 
-def kernel_gradient_norms(model: KerasModel, images: Tensor, labels: ArrayLike,
-                          layer_type: type | None = None) -> list[float]:
+def kernel_gradient_norms(
+    model: KerasModel, images: Tensor, labels: ArrayLike, layer_type: type | None = None
+) -> list[float]:
     """Return the norm of the loss's gradient with respect to each kernel, from the input to the output.
 
     The loss is the mean sparse categorical cross-entropy of ``model(images, training=True)`` against
@@ -64,8 +65,9 @@ def _loss(keras: ModuleType, labels: NDArray[Any], probabilities: Tensor) -> Ten
     return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities))
 
 
-def _tensorflow_gradients(model: KerasModel, images: Tensor, labels: NDArray[Any],
-                          kernels: list[Variable]) -> list[NDArray[Any]]:
+def _tensorflow_gradients(
+    model: KerasModel, images: Tensor, labels: NDArray[Any], kernels: list[Variable]
+) -> list[NDArray[Any]]:
     """The loss's gradient with respect to each of ``kernels``, taken with a ``tf.GradientTape``."""
     import keras
     import tensorflow as tf

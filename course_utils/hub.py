@@ -74,9 +74,11 @@ def resolve_handle(handle: str | os.PathLike[str]) -> str:
         return str(path)
     import tensorflow_hub
 
-    fix = (f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder (`{config.STAGE_COMMAND} "
-           f"DIR`): chapter 4 then uses the course's own feature extractor staged there, or copy a module "
-           f"downloaded elsewhere into TFHUB_CACHE_DIR.")
+    fix = (
+        f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder (`{config.STAGE_COMMAND} "
+        f"DIR`): chapter 4 then uses the course's own feature extractor staged there, or copy a module "
+        f"downloaded elsewhere into TFHUB_CACHE_DIR."
+    )
     with failed_download_raises(f"the TF Hub module {text}", fix):
         return str(tensorflow_hub.resolve(text))
 
@@ -98,13 +100,20 @@ def _layer_class() -> type[Any]:
     class HubFeatureVector(keras.layers.Layer):  # type: ignore[misc]  # Keras has no type information
         """A TF Hub module (or any SavedModel with a one-tensor ``__call__``) as a Keras 3 layer."""
 
-        def __init__(self, handle: str | os.PathLike[str], trainable: bool = False, call_endpoint: str = "__call__",
-                     name: str | None = None, **kwargs: Any) -> None:
+        def __init__(
+            self,
+            handle: str | os.PathLike[str],
+            trainable: bool = False,
+            call_endpoint: str = "__call__",
+            name: str | None = None,
+            **kwargs: Any,
+        ) -> None:
             if keras.backend.backend() != "tensorflow":
                 raise NotImplementedError(
                     f"a TF Hub module is a TensorFlow SavedModel and runs on Keras's TensorFlow backend only; "
                     f"this Keras uses {keras.backend.backend()!r} (set KERAS_BACKEND=tensorflow before importing "
-                    f"keras).")
+                    f"keras)."
+                )
             super().__init__(name=name, **kwargs)  # trainable until the module's weights are in, then as asked
             self.handle = str(handle)
             self.call_endpoint = call_endpoint
@@ -114,8 +123,13 @@ def _layer_class() -> type[Any]:
             # Keras because they are assigned to an attribute; optimizers build scope names from these names,
             # where the ":0" that SavedModel names carry is not allowed.
             self.module_weights = [
-                keras.Variable(variable, trainable=variable.trainable, dtype=variable.dtype, shape=variable.shape,
-                               name=variable.name.replace("/", "_").replace(":", "_"))
+                keras.Variable(
+                    variable,
+                    trainable=variable.trainable,
+                    dtype=variable.dtype,
+                    shape=variable.shape,
+                    name=variable.name.replace("/", "_").replace(":", "_"),
+                )
                 for variable in saved_model_variables(self.saved_model)
             ]
             # Freezes the module's weights, or not, as for any Keras layer. (Setting the value the layer already has
@@ -178,6 +192,7 @@ def feature_vector_handle(data: ImageCSVs) -> str:
     if data_dir is None or not (folder / "saved_model.pb").is_file():
         raise FileNotFoundError(
             f"chapter 4's offline feature extractor is not staged in {folder}: stage it with "
-            f"`{config.STAGE_COMMAND} {data_dir or 'DIR'}` and set {config.DATA_DIR_ENV} to that folder.")
+            f"`{config.STAGE_COMMAND} {data_dir or 'DIR'}` and set {config.DATA_DIR_ENV} to that folder."
+        )
     print(f"feature extractor: {read_source_note(folder)}, staged in ${config.DATA_DIR_ENV}/{STANDIN_EXTRACTOR}")
     return str(folder)

@@ -44,6 +44,7 @@ STANDIN_IMAGE_SIZE = 32
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
 
+
 @dataclass(frozen=True)
 class ImageCSVs:
     """Where an image data set's CSV files are and what they hold.
@@ -83,13 +84,16 @@ def download_flowers(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """
     import keras
 
-    fix = (f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
-           f"(`{config.STAGE_COMMAND} ~/course-data`): the chapter then uses a staged copy in "
-           f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
-           f"from the staged Fashion-MNIST.")
+    fix = (
+        f"Without a network, set {config.DATA_DIR_ENV} to the course's staged data folder "
+        f"(`{config.STAGE_COMMAND} ~/course-data`): the chapter then uses a staged copy in "
+        f"$COURSE_DATA_DIR/flowers/ (the unpacked archive) if there is one, otherwise JPEG files written "
+        f"from the staged Fashion-MNIST."
+    )
     with failed_download_raises(f"the flower photos from {FLOWERS_URL}", fix):
-        extracted = keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, file_hash=FLOWERS_SHA256,
-                                         extract=True, cache_dir=cache_dir)
+        extracted = keras.utils.get_file(
+            "flower_photos.tgz", origin=FLOWERS_URL, file_hash=FLOWERS_SHA256, extract=True, cache_dir=cache_dir
+        )
     return find_image_root(extracted)
 
 
@@ -102,14 +106,18 @@ def find_image_root(folder: str | os.PathLike[str]) -> Path:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist. Expected a folder with one sub-folder of "
-                                f"JPEG files per class, e.g. the unpacked flower_photos.tgz.")
+        raise FileNotFoundError(
+            f"{folder} does not exist. Expected a folder with one sub-folder of "
+            f"JPEG files per class, e.g. the unpacked flower_photos.tgz."
+        )
     for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
         classes = [p for p in candidate.iterdir() if p.is_dir() and _jpegs(p)]
         if classes:
             return candidate
-    raise FileNotFoundError(f"{folder} holds no class folders with JPEG files (*.jpg). Expected "
-                            f"{folder}/<class name>/<image>.jpg, e.g. the unpacked flower_photos.tgz.")
+    raise FileNotFoundError(
+        f"{folder} holds no class folders with JPEG files (*.jpg). Expected "
+        f"{folder}/<class name>/<image>.jpg, e.g. the unpacked flower_photos.tgz."
+    )
 
 
 def _jpegs(folder: str | os.PathLike[str]) -> list[Path]:
@@ -136,8 +144,9 @@ def list_images(root: str | os.PathLike[str]) -> tuple[list[Row], list[str]]:
     return rows, class_names
 
 
-def write_split_csvs(image_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], eval_fraction: float = 0.1,
-                     seed: int = 0) -> tuple[Path, Path, list[str]]:
+def write_split_csvs(
+    image_root: str | os.PathLike[str], out_dir: str | os.PathLike[str], eval_fraction: float = 0.1, seed: int = 0
+) -> tuple[Path, Path, list[str]]:
     """List the JPEG files under ``image_root``, split them with ``split_rows`` and write
     ``train_set.csv`` and ``eval_set.csv`` into ``out_dir``.
 
@@ -185,14 +194,21 @@ def load_image_csvs(cache_dir: str | os.PathLike[str] | None = None) -> ImageCSV
             # the variable, not its value: a printed output (and the book built from it) shows no path of the machine
             origin = f"staged folder ${config.DATA_DIR_ENV}/{FLOWERS}"
         train_csv, eval_csv, class_names = write_split_csvs(root, cache / "flowers-csv")
-        data = ImageCSVs(FLOWERS, train_csv, eval_csv, class_names, FLOWERS_IMAGE_SIZE,
-                         f"flowers photos: {{train:,}} training and {{eval:,}} evaluation images "
-                         f"in {len(class_names)} classes, {origin}")
+        data = ImageCSVs(
+            FLOWERS,
+            train_csv,
+            eval_csv,
+            class_names,
+            FLOWERS_IMAGE_SIZE,
+            f"flowers photos: {{train:,}} training and {{eval:,}} evaluation images "
+            f"in {len(class_names)} classes, {origin}",
+        )
     else:
         data = _staged_standin(data_dir, cache)
     counts = {"train": len(read_csv(data.train_csv)), "eval": len(read_csv(data.eval_csv))}
-    data = ImageCSVs(data.name, data.train_csv, data.eval_csv, data.class_names, data.image_size,
-                     data.description.format(**counts))
+    data = ImageCSVs(
+        data.name, data.train_csv, data.eval_csv, data.class_names, data.image_size, data.description.format(**counts)
+    )
     print(data.description)
     return data
 
@@ -206,7 +222,8 @@ def _staged_standin(data_dir: Path, cache_dir: Path) -> ImageCSVs:
         raise FileNotFoundError(
             f"{config.DATA_DIR_ENV}={data_dir} holds neither flowers/ (the unpacked flower_photos.tgz) nor "
             f"{folder.name}/, chapter 4's offline stand-in. Stage it with `{config.STAGE_COMMAND} {data_dir}` "
-            f"(it keeps what is staged already), or unset {config.DATA_DIR_ENV} to download the flowers.")
+            f"(it keeps what is staged already), or unset {config.DATA_DIR_ENV} to download the flowers."
+        )
     out_dir = cache_dir / folder.name
     csvs: dict[str, Path] = {}
     class_names: list[str] = []
@@ -215,7 +232,12 @@ def _staged_standin(data_dir: Path, cache_dir: Path) -> ImageCSVs:
         csvs[split] = write_csv(rows, out_dir / f"{split}_set.csv")
         if split == "train":
             class_names = list(dict.fromkeys(label for _, label in rows))  # the staged order: first seen first
-    return ImageCSVs(STANDIN_JPEGS, csvs["train"], csvs["eval"], class_names, STANDIN_IMAGE_SIZE,
-                     f"offline stand-in for the flowers, staged in ${config.DATA_DIR_ENV}/{folder.name}: "
-                     f"{read_source_note(folder)}"
-                     + (" [quick mode]" if quick else ""))
+    return ImageCSVs(
+        STANDIN_JPEGS,
+        csvs["train"],
+        csvs["eval"],
+        class_names,
+        STANDIN_IMAGE_SIZE,
+        f"offline stand-in for the flowers, staged in ${config.DATA_DIR_ENV}/{folder.name}: "
+        f"{read_source_note(folder)}" + (" [quick mode]" if quick else ""),
+    )

@@ -31,13 +31,15 @@ def describe_layers(model: Any) -> list[LayerFacts]:
     for layer in model.layers:
         output = getattr(layer, "output", None)
         shape = tuple(output.shape) if output is not None else None
-        rows.append({
-            "name": layer.name,
-            "type": type(layer).__name__,
-            "output_shape": shape,
-            "params": int(layer.count_params()),
-            "trainable_params": int(sum(_size(w) for w in layer.trainable_weights)),
-        })
+        rows.append(
+            {
+                "name": layer.name,
+                "type": type(layer).__name__,
+                "output_shape": shape,
+                "params": int(layer.count_params()),
+                "trainable_params": int(sum(_size(w) for w in layer.trainable_weights)),
+            }
+        )
     return rows
 
 

@@ -20,8 +20,14 @@ def scale_images(images: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     return tf.cast(images, tf.float32) / 255.0, labels
 
 
-def make_dataset(images: NDArray[Any], labels: NDArray[Any], batch_size: int = 128, training: bool = False,
-                 shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER, seed: int | None = None) -> Dataset:
+def make_dataset(
+    images: NDArray[Any],
+    labels: NDArray[Any],
+    batch_size: int = 128,
+    training: bool = False,
+    shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
+    seed: int | None = None,
+) -> Dataset:
     """Build the course's input pipeline over in-memory images and integer labels.
 
     ``from_tensor_slices -> map(scale) -> cache -> [shuffle] -> batch -> prefetch``. Shuffling

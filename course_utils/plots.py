@@ -43,8 +43,9 @@ def _as_image_batch(images: ArrayLike) -> NDArray[Any]:
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim not in (3, 4):
-        raise ValueError(f"images should have shape (n, height, width) or (n, height, width, channels), "
-                         f"got {images.shape}.")
+        raise ValueError(
+            f"images should have shape (n, height, width) or (n, height, width, channels), got {images.shape}."
+        )
     if len(images) == 0:
         raise ValueError("no images to show.")
     return images
@@ -55,8 +56,14 @@ def _name(label: SupportsInt, class_names: Sequence[str] | None) -> str:
     return class_names[int(label)] if class_names is not None else str(int(label))
 
 
-def show_images(images: ArrayLike, labels: ArrayLike | None = None, predictions: ArrayLike | None = None,
-                class_names: Sequence[str] | None = None, ncols: int = 8, title: str | None = None) -> Figure:
+def show_images(
+    images: ArrayLike,
+    labels: ArrayLike | None = None,
+    predictions: ArrayLike | None = None,
+    class_names: Sequence[str] | None = None,
+    ncols: int = 8,
+    title: str | None = None,
+) -> Figure:
     """Show images in a grid, titled with their labels; with predictions, mistakes are marked.
 
     Args:
@@ -86,8 +93,7 @@ def show_images(images: ArrayLike, labels: ArrayLike | None = None, predictions:
         predicted = predicted.argmax(axis=1)
     ncols = max(1, min(int(ncols), n))
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows + (0.4 if title else 0)),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.6 * nrows + (0.4 if title else 0)), squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -95,16 +101,18 @@ def show_images(images: ArrayLike, labels: ArrayLike | None = None, predictions:
             ax.axis("off")
             continue
         ax.imshow(batch[index], cmap="gray_r" if batch.ndim == 3 else None)
-        _title_image(ax, None if true is None else true[index], None if predicted is None else predicted[index],
-                     class_names)
+        _title_image(
+            ax, None if true is None else true[index], None if predicted is None else predicted[index], class_names
+        )
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def _title_image(ax: Axes, label: SupportsInt | None, prediction: SupportsInt | None,
-                 class_names: Sequence[str] | None) -> None:
+def _title_image(
+    ax: Axes, label: SupportsInt | None, prediction: SupportsInt | None, class_names: Sequence[str] | None
+) -> None:
     """Title one image of ``show_images`` with its label, its prediction, or both: "✓ pred" in black, or
     "✗ pred (true: label)" in red with a thick red frame around the image."""
     color, text = CORRECT_COLOR, ""
@@ -152,8 +160,9 @@ def plot_history(history: Any | Mapping[str, Sequence[float]], metrics: Sequence
         epochs = np.arange(1, len(logs[metric]) + 1)
         ax.plot(epochs, logs[metric], marker=MARKERS[0], linestyle=LINE_STYLES[0], label=f"training {metric}")
         if f"val_{metric}" in logs:
-            ax.plot(epochs, logs[f"val_{metric}"], marker=MARKERS[1], linestyle=LINE_STYLES[1],
-                    label=f"validation {metric}")
+            ax.plot(
+                epochs, logs[f"val_{metric}"], marker=MARKERS[1], linestyle=LINE_STYLES[1], label=f"validation {metric}"
+            )
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
@@ -162,8 +171,12 @@ def plot_history(history: Any | Mapping[str, Sequence[float]], metrics: Sequence
     return fig
 
 
-def plot_probabilities(probabilities: ArrayLike, class_names: Sequence[str] | None = None,
-                       true_label: int | None = None, title: str | None = None) -> Figure:
+def plot_probabilities(
+    probabilities: ArrayLike,
+    class_names: Sequence[str] | None = None,
+    true_label: int | None = None,
+    title: str | None = None,
+) -> Figure:
     """Bar chart of one image's class probabilities; the true class, if given, is highlighted.
 
     The true class's bar is green, hatched and labelled "true" above it (not told by colour alone).
@@ -185,8 +198,15 @@ def plot_probabilities(probabilities: ArrayLike, class_names: Sequence[str] | No
         true_bar = bars[int(true_label)]
         true_bar.set_hatch("//")
         true_bar.set_edgecolor("black")
-        ax.annotate("true", (true_bar.get_x() + true_bar.get_width() / 2, true_bar.get_height()),
-                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=9)
+        ax.annotate(
+            "true",
+            (true_bar.get_x() + true_bar.get_width() / 2, true_bar.get_height()),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
     ax.set_ylabel("probability")
     if title:
         ax.set_title(title)
@@ -194,8 +214,9 @@ def plot_probabilities(probabilities: ArrayLike, class_names: Sequence[str] | No
     return fig
 
 
-def plot_weight_images(kernel: ArrayLike, image_shape: tuple[int, int] = (28, 28),
-                       class_names: Sequence[str] | None = None) -> Figure:
+def plot_weight_images(
+    kernel: ArrayLike, image_shape: tuple[int, int] = (28, 28), class_names: Sequence[str] | None = None
+) -> Figure:
     """Show a linear layer's weights as one image per class (red positive, blue negative).
 
     The colour bar is labelled with the signs, so that the map is readable from its legend as well.
@@ -229,8 +250,9 @@ def plot_weight_images(kernel: ArrayLike, image_shape: tuple[int, int] = (28, 28
     return fig
 
 
-def plot_confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, class_names: Sequence[str] | None = None,
-                          num_classes: int = 10) -> Figure:
+def plot_confusion_matrix(
+    y_true: ArrayLike, y_pred: ArrayLike, class_names: Sequence[str] | None = None, num_classes: int = 10
+) -> Figure:
     """Draw the confusion matrix (rows: true class, columns: predicted class) with counts.
 
     Every non-zero cell has its count written in; the colour map (CONFUSION_CMAP) grows darker with the
@@ -249,7 +271,6 @@ def plot_confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, class_names: Seq
     ax.set_ylabel("true class")
     for (row, col), count in np.ndenumerate(matrix):
         if count:
-            ax.text(col, row, str(count), ha="center", va="center", fontsize=8,
-                    color=cell_text_color(image, count))
+            ax.text(col, row, str(count), ha="center", va="center", fontsize=8, color=cell_text_color(image, count))
     fig.tight_layout()
     return fig

@@ -59,8 +59,10 @@ def keras_backend(environ: Mapping[str, str] | None = None) -> str:
     for backend in ("tensorflow", "jax"):
         if installed(backend):
             return backend
-    raise RuntimeError("This chapter needs TensorFlow or JAX and this runtime has neither: "
-                       "run `pip install tensorflow` (or `pip install jax`) and start again.")
+    raise RuntimeError(
+        "This chapter needs TensorFlow or JAX and this runtime has neither: "
+        "run `pip install tensorflow` (or `pip install jax`) and start again."
+    )
 
 
 def require(*modules: str) -> None:

@@ -23,12 +23,23 @@ if TYPE_CHECKING:
 # array of shape (n, 2); see decision_grid for what it may return.
 Classifier: TypeAlias = Any | Callable[[NDArray[np.float32]], ArrayLike]
 
-CLASS_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
-                "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
+CLASS_COLORS = (
+    "tab:blue",
+    "tab:orange",
+    "tab:green",
+    "tab:red",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:gray",
+    "tab:olive",
+    "tab:cyan",
+)
 
 
-def make_spiral(n_per_class: int = 300, classes: int = 2, turns: float = 1.25, noise: float = 0.04,
-                seed: int | None = 0) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+def make_spiral(
+    n_per_class: int = 300, classes: int = 2, turns: float = 1.25, noise: float = 0.04, seed: int | None = 0
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """Sample points on interleaved spiral arms, one arm per class.
 
     Arm ``k`` runs from the origin outwards to radius 1 while its angle grows by ``turns`` full turns;
@@ -75,8 +86,10 @@ def _predicted_classes(output: ArrayLike, count: int) -> NDArray[np.int64]:
     if output.ndim == 2 and output.shape[1] == 1:
         output = output[:, 0]
     if output.shape[:1] != (count,) or output.ndim > 2:
-        raise ValueError(f"the model returned shape {output.shape} for {count} points; expected ({count},) "
-                         f"class numbers or probabilities, or ({count}, classes) scores.")
+        raise ValueError(
+            f"the model returned shape {output.shape} for {count} points; expected ({count},) "
+            f"class numbers or probabilities, or ({count}, classes) scores."
+        )
     if output.ndim == 2:
         return np.asarray(output.argmax(axis=1), dtype=np.int64)
     if np.issubdtype(output.dtype, np.integer) or np.issubdtype(output.dtype, np.bool_):
@@ -93,8 +106,9 @@ def _predict(model: Classifier, grid: NDArray[np.float32]) -> NDArray[Any]:
     raise ValueError(f"model must be a Keras model or a function of an (n, 2) array, got {type(model).__name__}.")
 
 
-def decision_grid(model: Classifier, points: ArrayLike, resolution: int = 200,
-                  margin: float = 0.15) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+def decision_grid(
+    model: Classifier, points: ArrayLike, resolution: int = 200, margin: float = 0.15
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Ask a classifier for its class at every point of a grid that covers ``points``.
 
     Args:
@@ -128,8 +142,14 @@ def decision_grid(model: Classifier, points: ArrayLike, resolution: int = 200,
     return xx, yy, classes.reshape(xx.shape)
 
 
-def plot_decision_boundary(model: Classifier, points: ArrayLike, labels: ArrayLike, ax: Axes | None = None,
-                           title: str | None = None, resolution: int = 200) -> Figure | SubFigure:
+def plot_decision_boundary(
+    model: Classifier,
+    points: ArrayLike,
+    labels: ArrayLike,
+    ax: Axes | None = None,
+    title: str | None = None,
+    resolution: int = 200,
+) -> Figure | SubFigure:
     """Colour the plane by a classifier's predicted class and draw the labelled points on top.
 
     Args:
@@ -165,8 +185,15 @@ def plot_decision_boundary(model: Classifier, points: ArrayLike, labels: ArrayLi
     ax.contour(xx, yy, classes, levels=np.arange(count) + 0.5, colors="black", linewidths=1)
     for label in np.unique(labels):
         chosen = labels == label
-        ax.scatter(points[chosen, 0], points[chosen, 1], s=12, color=CLASS_COLORS[int(label)],
-                   edgecolors="black", linewidths=0.3, label=f"class {int(label)}")
+        ax.scatter(
+            points[chosen, 0],
+            points[chosen, 1],
+            s=12,
+            color=CLASS_COLORS[int(label)],
+            edgecolors="black",
+            linewidths=0.3,
+            label=f"class {int(label)}",
+        )
     ax.set_aspect("equal")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")

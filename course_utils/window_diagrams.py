@@ -28,9 +28,17 @@ def _check_2d(name: str, array: ArrayLike) -> NDArray[Any]:
     return checked
 
 
-def _window_panels(image: ArrayLike, middle: NDArray[Any] | None, output: ArrayLike, middle_title: str | None,
-                   window: tuple[int, int], stride: int, position: tuple[int, int],
-                   titles: tuple[str, str | None, str], fmt: str) -> Figure:
+def _window_panels(
+    image: ArrayLike,
+    middle: NDArray[Any] | None,
+    output: ArrayLike,
+    middle_title: str | None,
+    window: tuple[int, int],
+    stride: int,
+    position: tuple[int, int],
+    titles: tuple[str, str | None, str],
+    fmt: str,
+) -> Figure:
     """Draw ``image``, ``middle`` (a kernel, or nothing for a pooling) and ``output`` side by side with their
     numbers; frame the ``window`` of the image that gave the output at ``position``, and that output value."""
     image, output = _check_2d("image", image), _check_2d("output", output)
@@ -39,13 +47,15 @@ def _window_panels(image: ArrayLike, middle: NDArray[Any] | None, output: ArrayL
         raise ValueError(f"position {position} lies outside the output of shape {output.shape}.")
     top, left = row * stride, col * stride
     if top + window[0] > image.shape[0] or left + window[1] > image.shape[1]:
-        raise ValueError(f"the window at output position {position} (stride {stride}) leaves the image of "
-                         f"shape {image.shape}.")
+        raise ValueError(
+            f"the window at output position {position} (stride {stride}) leaves the image of shape {image.shape}."
+        )
     panels: list[tuple[NDArray[Any], str | None, str]] = [(image, titles[0], "Blues"), (output, titles[2], "Oranges")]
     if middle is not None:
         panels.insert(1, (middle, middle_title, "RdBu_r"))
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.4),
-                             gridspec_kw={"width_ratios": [p[0].shape[1] for p in panels]})
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.3 * len(panels), 3.4), gridspec_kw={"width_ratios": [p[0].shape[1] for p in panels]}
+    )
     for ax, (array, text, cmap) in zip(axes, panels, strict=True):
         if cmap == "RdBu_r":
             limit = float(np.abs(array).max()) or 1.0
@@ -56,16 +66,24 @@ def _window_panels(image: ArrayLike, middle: NDArray[Any] | None, output: ArrayL
         ax.set_title(text)
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), window[1], window[0], fill=False,
-                                edgecolor=HIGHLIGHT_COLOR, linewidth=3))
+    axes[0].add_patch(
+        Rectangle((left - 0.5, top - 0.5), window[1], window[0], fill=False, edgecolor=HIGHLIGHT_COLOR, linewidth=3)
+    )
     axes[-1].add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT_COLOR, linewidth=3))
     fig.tight_layout()
     return fig
 
 
-def plot_convolution(image: ArrayLike, kernel: ArrayLike, feature_map: ArrayLike, position: tuple[int, int] = (0, 0),
-                     stride: int = 1, fmt: str = "g", weights_on_patch: bool = False,
-                     hide_value: bool = False) -> Figure:
+def plot_convolution(
+    image: ArrayLike,
+    kernel: ArrayLike,
+    feature_map: ArrayLike,
+    position: tuple[int, int] = (0, 0),
+    stride: int = 1,
+    fmt: str = "g",
+    weights_on_patch: bool = False,
+    hide_value: bool = False,
+) -> Figure:
     """Draw image, kernel and feature map side by side with their numbers, and frame one step.
 
     The orange frame on the image marks the patch under the kernel that produced the framed value of
@@ -90,23 +108,45 @@ def plot_convolution(image: ArrayLike, kernel: ArrayLike, feature_map: ArrayLike
             outside the image.
     """
     weights = _check_2d("kernel", kernel)
-    fig = _window_panels(image, weights, feature_map, "kernel", (weights.shape[0], weights.shape[1]), int(stride),
-                         position, ("image", None, "feature map"), fmt)
+    fig = _window_panels(
+        image,
+        weights,
+        feature_map,
+        "kernel",
+        (weights.shape[0], weights.shape[1]),
+        int(stride),
+        position,
+        ("image", None, "feature map"),
+        fmt,
+    )
     image_ax, map_ax = fig.axes[0], fig.axes[-1]
     row, col = position
     if hide_value:
         map_ax.texts[row * np.asarray(feature_map).shape[1] + col].set_text("?")
     if weights_on_patch:
         for (k_row, k_col), weight in np.ndenumerate(weights):
-            image_ax.text(col * int(stride) + k_col + 0.45, row * int(stride) + k_row + 0.45,
-                          "×" + format(weight, fmt), ha="right", va="bottom", fontsize=8, fontweight="bold",
-                          color="tab:red", bbox={"boxstyle": "round,pad=0.1", "facecolor": "white",
-                                                 "edgecolor": "none", "alpha": 0.9})
+            image_ax.text(
+                col * int(stride) + k_col + 0.45,
+                row * int(stride) + k_row + 0.45,
+                "×" + format(weight, fmt),
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                fontweight="bold",
+                color="tab:red",
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
+            )
     return fig
 
 
-def plot_pooling(image: ArrayLike, pooled: ArrayLike, size: int = 2, stride: int = 2,
-                 position: tuple[int, int] = (0, 0), fmt: str = "g") -> Figure:
+def plot_pooling(
+    image: ArrayLike,
+    pooled: ArrayLike,
+    size: int = 2,
+    stride: int = 2,
+    position: tuple[int, int] = (0, 0),
+    fmt: str = "g",
+) -> Figure:
     """Draw an input and its pooled result with their numbers, framing one ``size``×``size`` window.
 
     Args:
@@ -123,5 +163,6 @@ def plot_pooling(image: ArrayLike, pooled: ArrayLike, size: int = 2, stride: int
     Raises:
         ValueError: as ``plot_convolution``.
     """
-    return _window_panels(image, None, pooled, None, (int(size), int(size)), int(stride), position,
-                          ("input", None, "pooled"), fmt)
+    return _window_panels(
+        image, None, pooled, None, (int(size), int(size)), int(stride), position, ("input", None, "pooled"), fmt
+    )

@@ -127,10 +127,18 @@ def run_in_colab(runtime, chapter, course, folder, students):
         env.update(JAX_COMPILATION_CACHE_DIR=str(folder / "jax-cache"), JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
     # No output limits: the book shows these outputs (a model summary is longer than the grader keeps); the
     # sandbox runs grade with the limits.
-    autograde = ["autograde", chapter, f"--Execute.kernel_name={runtime.kernel_name}", f"--Execute.timeout={CELL_TIMEOUT}",
-                 "--LimitOutput.max_lines=-1", "--LimitOutputSize.max_chars=-1"]
+    autograde = [
+        "autograde",
+        chapter,
+        f"--Execute.kernel_name={runtime.kernel_name}",
+        f"--Execute.timeout={CELL_TIMEOUT}",
+        "--LimitOutput.max_lines=-1",
+        "--LimitOutputSize.max_chars=-1",
+    ]
     _check(layout.nbgrader(autograde, course, timeout=RUN_TIMEOUT, env=env), f"nbgrader autograde {chapter}", run)
-    _check(layout.nbgrader(["generate_feedback", chapter], course, timeout=RUN_TIMEOUT), "nbgrader generate_feedback", run)
+    _check(
+        layout.nbgrader(["generate_feedback", chapter], course, timeout=RUN_TIMEOUT), "nbgrader generate_feedback", run
+    )
     run.kernels = colab.kernel_launches(kernels, runtime)
     return run
 
@@ -152,8 +160,16 @@ def run_in_sandbox(chapter, course, folder, colab_copy=False):
         write(inbox / "one_wrong" / f"{chapter}.ipynb", one_wrong)
     write(inbox / "blank" / f"{chapter}.ipynb", nbformat.read(release, as_version=4))
     run.output += classroom(course, "collect", inbox, timeout=RUN_TIMEOUT)
-    run.output += classroom(course, "grade", chapter, "--timeout", CELL_TIMEOUT, "--notebook-timeout", RUN_TIMEOUT,
-                            timeout=2 * RUN_TIMEOUT + 300)
+    run.output += classroom(
+        course,
+        "grade",
+        chapter,
+        "--timeout",
+        CELL_TIMEOUT,
+        "--notebook-timeout",
+        RUN_TIMEOUT,
+        timeout=2 * RUN_TIMEOUT + 300,
+    )
     return run
 
 
@@ -177,8 +193,12 @@ def runs_wanted(items, chapters, tpu_chapter=layout.TPU_CHAPTER):
         environments = getattr(getattr(item, "module", None), "CHAPTER_RUNS", ())
         callspec = getattr(item, "callspec", None)
         chosen = [callspec.params["chapter"]] if callspec and "chapter" in callspec.params else chapters
-        wanted |= {(environment, chapter) for environment in environments for chapter in chosen
-                   if environment != COLAB_TPU or chapter == tpu_chapter}
+        wanted |= {
+            (environment, chapter)
+            for environment in environments
+            for chapter in chosen
+            if environment != COLAB_TPU or chapter == tpu_chapter
+        }
     return starting_order(wanted, chapters)
 
 
@@ -238,15 +258,29 @@ class ChapterRuns:
         finally:
             if (environment, chapter) not in self._reported and future.done():
                 self._reported.add((environment, chapter))
-                self._echo(future.result().describe() if future.exception() is None
-                           else f"{chapter} in {ENVIRONMENTS[environment]}: FAILED")
+                self._echo(
+                    future.result().describe()
+                    if future.exception() is None
+                    else f"{chapter} in {ENVIRONMENTS[environment]}: FAILED"
+                )
         return run
 
     def finished(self):
         """The runs that finished without an error, in starting order."""
-        return [future.result() for future in self._futures.values()
-                if future.done() and not future.cancelled() and future.exception() is None]
+        return [
+            future.result()
+            for future in self._futures.values()
+            if future.done() and not future.cancelled() and future.exception() is None
+        ]
 
     def close(self):
         """Cancel the runs not yet started and wait for the running ones (each has its own time limit)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def colab_built(work, timeout=3600):
+    """Wait for the build of Colab's environments that ``background`` started (or build them now); return
+    {name: stamp}."""
+    if work["colab"] is None:
+        return colab.build_all(echo=work["messages"].append)
+    return work["colab"].result(timeout=timeout)

@@ -84,36 +84,59 @@ def build_inbox(inbox, release, course, port):
     """Files as a class sends them. Returns {student: expected points lost} for the graded students."""
     wrong_softmax = "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)"
     # two files from one student, named with the student id and a case variant: the newer one counts
-    write(inbox / f"bob_{CHAPTER.title()}.ipynb", student_notebook(release, softmax_solution=wrong_softmax),
-          mtime=1_700_000_000)
+    write(
+        inbox / f"bob_{CHAPTER.title()}.ipynb",
+        student_notebook(release, softmax_solution=wrong_softmax),
+        mtime=1_700_000_000,
+    )
     write(inbox / f"bob_{CHAPTER} (1).ipynb", student_notebook(release), mtime=1_700_100_000)
     # Colab: "Copy of", every cell's nbgrader metadata gone; and saved in an old notebook format
-    write(inbox / "cleo" / f"Copy of {CHAPTER}.ipynb", strip_nbgrader_metadata(student_notebook(release)),
-          version=3)
+    write(inbox / "cleo" / f"Copy of {CHAPTER}.ipynb", strip_nbgrader_metadata(student_notebook(release)), version=3)
     # a syntax error (softmax, 2 points), sys.exit() (output choice, 1 point), an endless loop (accuracy,
     # 1 point), megabytes of output (next to a right answer: no points lost)
     param_count = answers()["param_count_solution"]
-    write(inbox / "eve" / f"{CHAPTER}.ipynb", student_notebook(
-        release, softmax_solution="def softmax(logits)\n    return logits",
-        output_choice_solution='import sys\nsys.exit("done")',
-        accuracy_solution="while True:\n    pass",
-        param_count_solution=f'print("x" * {MEGABYTES_OF_OUTPUT})\n{param_count}'))
+    write(
+        inbox / "eve" / f"{CHAPTER}.ipynb",
+        student_notebook(
+            release,
+            softmax_solution="def softmax(logits)\n    return logits",
+            output_choice_solution='import sys\nsys.exit("done")',
+            accuracy_solution="while True:\n    pass",
+            param_count_solution=f'print("x" * {MEGABYTES_OF_OUTPUT})\n{param_count}',
+        ),
+    )
     # a deleted answer cell (accuracy, 1 point), a deleted test cell under a wrong softmax (2 points),
     # a test cell rewritten to `pass` under a wrong answer (output choice, 1 point), and code that kills
     # its kernel (parameter count, 1 point)
-    nb = student_notebook(release, softmax_solution=wrong_softmax, output_choice_solution='ANSWER_OUTPUT = "a"',
-                          param_count_solution="import os\nos._exit(1)")
+    nb = student_notebook(
+        release,
+        softmax_solution=wrong_softmax,
+        output_choice_solution='ANSWER_OUTPUT = "a"',
+        param_count_solution="import os\nos._exit(1)",
+    )
     nb = delete_cell(delete_cell(nb, "accuracy_solution"), "softmax_tests")
     write(inbox / "jay" / f"{CHAPTER}.ipynb", set_source(nb, "output_choice_tests", "pass"))
     # attacks with right answers (score: full marks), and a student graded after them whose name is not ASCII
-    write(inbox / "mallory" / f"{CHAPTER}.ipynb", student_notebook(
-        release, softmax_solution=f"{ATTACK_READ_AND_WRITE % {'course': str(course)}}\n{answers()['softmax_solution']}",
-        scale_solution=f"{ATTACK_NETWORK_AND_PROCESS % {'port': port, 'token': SLEEP_TOKEN}}\n{answers()['scale_solution']}"))
+    write(
+        inbox / "mallory" / f"{CHAPTER}.ipynb",
+        student_notebook(
+            release,
+            softmax_solution=f"{ATTACK_READ_AND_WRITE % {'course': str(course)}}\n{answers()['softmax_solution']}",
+            scale_solution=f"{ATTACK_NETWORK_AND_PROCESS % {'port': port, 'token': SLEEP_TOKEN}}\n"
+            f"{answers()['scale_solution']}",
+        ),
+    )
     write(inbox / "Zoë" / f"{CHAPTER}.ipynb", student_notebook(release))
     # attacks on the machine: unbounded memory (parameter count, 1 point), a huge file (output choice, 1 point)
-    write(inbox / "oscar" / f"{CHAPTER}.ipynb", student_notebook(
-        release, param_count_solution="chunks = []\nwhile True:\n    chunks.append(b'x' * 2 ** 26)",
-        output_choice_solution="with open('huge.bin', 'wb') as f:\n    while True:\n        f.write(b'x' * 2 ** 20)"))
+    write(
+        inbox / "oscar" / f"{CHAPTER}.ipynb",
+        student_notebook(
+            release,
+            param_count_solution="chunks = []\nwhile True:\n    chunks.append(b'x' * 2 ** 26)",
+            output_choice_solution="with open('huge.bin', 'wb') as f:\n"
+            "    while True:\n        f.write(b'x' * 2 ** 20)",
+        ),
+    )
     # broken files: invalid JSON, an empty file
     (inbox / "may").mkdir()
     (inbox / "may" / f"{CHAPTER}.ipynb").write_text('{"cells": [', encoding="utf-8")
@@ -122,10 +145,13 @@ def build_inbox(inbox, release, course, port):
     # a non-notebook and a notebook of an unknown assignment
     (inbox / "ada").mkdir()
     (inbox / "ada" / "notes.pdf").write_bytes(b"%PDF-1.4\n")
-    write(inbox / "ada" / "99_quantum_computing.ipynb", nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell("# Quantum"), nbformat.v4.new_code_cell("print(1)")]))
-    return {"bob": 0, "cleo": 0, "eve": 4, "jay": 5, "may": "all", "ned": "all", "mallory": 0, "zoë": 0,
-            "oscar": 2}
+    write(
+        inbox / "ada" / "99_quantum_computing.ipynb",
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell("# Quantum"), nbformat.v4.new_code_cell("print(1)")]
+        ),
+    )
+    return {"bob": 0, "cleo": 0, "eve": 4, "jay": 5, "may": "all", "ned": "all", "mallory": 0, "zoë": 0, "oscar": 2}
 
 
 def classroom(course, *args, timeout=900):

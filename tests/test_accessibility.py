@@ -113,8 +113,14 @@ def test_keyboard_reaches_every_control_of_a_chapter_with_visible_focus(browser,
         assert not missed, f"{len(missed)} of {len(controls)} controls the Tab key never reaches:\n" + "\n".join(missed)
         assert not unseen, "controls whose focus cannot be seen:\n" + "\n".join(sorted(set(unseen)))
         names = "\n".join(controls)
-        for expected in ("Skip to main content", "theme-switch-button", "search-button-field",
-                         f"summary.: {build_book.TEST_CELL_COLLAPSE[1]}", "copybtn", "right-next"):
+        for expected in (
+            "Skip to main content",
+            "theme-switch-button",
+            "search-button-field",
+            f"summary.: {build_book.TEST_CELL_COLLAPSE[1]}",
+            "copybtn",
+            "right-next",
+        ):
             assert expected in names, f"no {expected} among the controls reached"
         assert problems == [], "\n".join(problems)
     finally:
@@ -145,8 +151,11 @@ def test_collapsed_test_cells_open_with_a_click_and_from_the_keyboard(browser, e
             assert code.is_visible(), "Enter opens it"
             page.keyboard.press(" ")
             assert not code.is_visible(), "Space closes it"
-            summary = page.locator("details.hide", has_text=build_book.FACTS_CELL_COLLAPSE[1]).filter(
-                has=page.locator("xpath=..//div[contains(@class, 'cell_output')]")).first
+            summary = (
+                page.locator("details.hide", has_text=build_book.FACTS_CELL_COLLAPSE[1])
+                .filter(has=page.locator("xpath=..//div[contains(@class, 'cell_output')]"))
+                .first
+            )
             assert summary.count() == 1
             cell = summary.locator("xpath=..")
             assert not cell.locator("div.cell_input").is_visible(), "the facts cell's code is collapsed"

@@ -5,8 +5,6 @@ from the round trip's run of the solutions in Colab's CPU package set (``course-
 chapter runs twice; tests/test_browser.py looks at the same site in a real browser.
 """
 
-import html
-import json
 import os
 import re
 import sys
@@ -17,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
+import site_leaks
 from chapter_runs import COLAB_CPU
 from course_tools import book as build_book
 from course_tools import layout, links
@@ -31,13 +30,13 @@ EXECUTING = "Executing notebook"
 
 
 def _jupyter_book_log(site_build):
-    """jupyter-book's whole output in the build whose ``_build`` folder is ``site_build`` (course_tools.book.cli.LOG)."""
+    """jupyter-book's whole output in the build whose ``_build`` folder is ``site_build``
+    (course_tools.book.cli.LOG)."""
     return (site_build.parent / build_book_cli.LOG).read_text(encoding="utf-8")
+
 
 pytestmark = pytest.mark.slow
 CHAPTER_RUNS = (COLAB_CPU,)  # the book takes its outputs from these runs (tests/chapter_runs.py)
-# A line of code shorter than this ("assert ok") could appear anywhere by chance.
-MIN_SECRET_LINE = 12
 
 
 class _Links(HTMLParser):
@@ -76,64 +75,6 @@ def _book_chapters():
     return [Path(page).name for page in _toc_pages() if page.startswith("chapters/")]
 
 
-def _marked_lines(source, begin, end):
-    """Return the lines of ``source`` between ``begin`` and ``end`` marker lines, and all the others."""
-    inside, marked, rest = False, [], []
-    for line in source.split("\n"):
-        if line.strip() == begin:
-            inside = True
-        elif line.strip() == end:
-            inside = False
-        else:
-            (marked if inside else rest).append(line.strip())
-    return marked, rest
-
-
-def _secret_lines(chapters, begin, end):
-    """Lines of code between the markers in the chapters' solution notebooks that appear nowhere else in
-    any solution notebook, so that finding one of them anywhere means it leaked."""
-    marked, rest = [], set()
-    for chapter in chapter_ids():
-        nb = nbformat.read(layout.solution_notebook(chapter), as_version=4)
-        for cell in nb.cells:
-            inside, outside = _marked_lines(cell.source, begin, end)
-            marked += inside if chapter in chapters else []
-            rest.update(outside)
-            rest.update(re.sub(r"^[*+-]\s+|`", "", line).strip() for line in outside)  # as prose shows code
-    return sorted({line for line in marked if len(line) >= MIN_SECRET_LINE and line not in rest})
-
-
-def _readable_text(path):
-    """The text a reader (or a search) could find in a file: HTML without tags, a notebook's cells."""
-    raw = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".html":
-        return raw + "\n" + html.unescape(re.sub(r"<[^>]+>", "", raw))
-    if path.suffix == ".ipynb":
-        nb = json.loads(raw)
-        sources = ["".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
-                   for cell in nb.get("cells", [])]
-        return raw + "\n" + "\n".join(sources)
-    return raw
-
-
-def _text_files(folder):
-    suffixes = {".html", ".js", ".ipynb", ".md", ".txt", ".json", ".inv", ".py", ".css", ".svg", ".xml"}
-    return [p for p in sorted(Path(folder).rglob("*")) if p.is_file() and p.suffix in suffixes
-            and "_static/mathjax" not in p.as_posix()]
-
-
-def _leaks(folders, secrets, markers):
-    """Files under ``folders`` that contain a marker (anywhere) or a secret line (as a whole line)."""
-    found = []
-    for folder in folders:
-        for path in _text_files(folder):
-            text = _readable_text(path)
-            lines = {line.strip() for line in text.split("\n")}
-            found += [f"{path}: {marker}" for marker in markers if marker in text]
-            found += [f"{path}: {line}" for line in secrets if line in lines]
-    return found
-
-
 def test_intro_page_explains_colab_and_grading(book_site):
     intro = (book_site / "html" / "intro.html").read_text()
     for phrase in ("Running a chapter", "Colab", "Exercises and grading", "nbgrader"):
@@ -158,7 +99,8 @@ def test_chapter_page_has_math_outputs_plots_and_the_colab_button(book_site, cha
         assert (page.parent / img["src"]).resolve().is_file(), img["src"]
         # Sphinx writes the file's path where a figure has no alt text
         assert img.get("alt", "").strip() not in ("", img["src"]), (
-            f"{img['src']} has no alt text (cell metadata mystnb.image.alt or {build_book.ALT_TEXTS_KEY})")
+            f"{img['src']} has no alt text (cell metadata mystnb.image.alt or {build_book.ALT_TEXTS_KEY})"
+        )
     # no path of the machine that ran it (the repository and its staged data, the graded run's folder)
     assert str(ROOT) not in html_text and "pytest-of-" not in html_text, f"{chapter} shows a path of this machine"
     # the launch button opens the student notebook of this chapter on the configured repository
@@ -200,12 +142,12 @@ def test_every_internal_link_and_reference_resolves(book_site):
 def test_hidden_tests_appear_nowhere_in_the_site_or_the_student_notebooks(book_site):
     """Neither the markers nor any line of a hidden test is in the built site (pages, search index, the
     notebooks offered for download) or in chapters/."""
-    secrets = _secret_lines(chapter_ids(), *HIDDEN_MARKERS)
+    secrets = site_leaks.secret_lines(chapter_ids(), *HIDDEN_MARKERS)
     assert secrets, "the solution notebooks have hidden tests to look for"
-    leaks = _leaks([book_site / "html", ROOT / "chapters"], secrets, HIDDEN_MARKERS + ("HIDDEN TESTS",))
+    leaks = site_leaks.leaks([book_site / "html", ROOT / "chapters"], secrets, HIDDEN_MARKERS + ("HIDDEN TESTS",))
     assert not leaks, "\n".join(leaks[:20])
     # the check can fail: the solution notebooks themselves do contain those lines
-    assert _leaks([ROOT / "solutions"], secrets[:1], ())
+    assert site_leaks.leaks([ROOT / "solutions"], secrets[:1], ())
 
 
 def test_book_without_solutions_shows_exercises_as_the_learner_sees_them(book_site_without_solutions):
@@ -217,16 +159,17 @@ def test_book_without_solutions_shows_exercises_as_the_learner_sees_them(book_si
     site = book_site_without_solutions / "html"
     for chapter in _book_chapters():
         student = layout.release_notebook(chapter)
-        exercises = [c for c in nbformat.read(student, as_version=4).cells
-                     if c.metadata.get("nbgrader", {}).get("solution")]
+        exercises = [
+            c for c in nbformat.read(student, as_version=4).cells if c.metadata.get("nbgrader", {}).get("solution")
+        ]
         page = (site / "chapters" / chapter / f"{chapter}.html").read_text(encoding="utf-8")
         assert page.count("course-no-solution") == len(exercises) > 0
         assert page.count("YOUR CODE HERE") >= len(exercises)
         assert (site / "_sources" / "chapters" / chapter / f"{chapter}.ipynb").read_bytes() == student.read_bytes()
         assert "_images/" in page, "the chapter still ran: its plots are there"
-    secrets = _secret_lines(_book_chapters(), *build_book.SOLUTION_MARKERS)
+    secrets = site_leaks.secret_lines(_book_chapters(), *build_book.SOLUTION_MARKERS)
     assert secrets
-    leaks = _leaks([site], secrets, HIDDEN_MARKERS)
+    leaks = site_leaks.leaks([site], secrets, HIDDEN_MARKERS)
     assert not leaks, "\n".join(leaks[:20])
 
 
@@ -242,8 +185,11 @@ def test_pages_take_their_outputs_from_the_graded_runs_and_execute_nothing(book_
 
 def test_a_second_build_executes_nothing(book_site):
     """Jupyter Book's cache: a rebuild with nothing changed executes nothing (what `make book` relies on)."""
-    result = run([sys.executable, "-m", "course_tools.book", "--output", book_site.parent],
-                 env={**os.environ, build_book.SOLUTIONS_SETTING: "1"}, timeout=600)
+    result = run(
+        [sys.executable, "-m", "course_tools.book", "--output", book_site.parent],
+        env={**os.environ, build_book.SOLUTIONS_SETTING: "1"},
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert EXECUTING not in _jupyter_book_log(book_site)
 
@@ -258,8 +204,9 @@ def _figure_cells(site_build):
     for chapter in _book_chapters():
         _, nb = cache.merge_match_into_file(site_build / "book-source" / "chapters" / chapter / f"{chapter}.ipynb")
         for cell in nb.cells:
-            figures = sum(any(key.startswith("image/") for key in output.get("data", {}))
-                          for output in cell.get("outputs", []))
+            figures = sum(
+                any(key.startswith("image/") for key in output.get("data", {})) for output in cell.get("outputs", [])
+            )
             if figures:
                 cells.append((chapter, cell.get("id"), figures, build_book.figure_alt_texts(cell.metadata, figures)))
     return cells
@@ -269,16 +216,22 @@ def test_every_figure_has_an_alt_text(book_site):
     """Every figure of the chapters has an alt text in its cell's metadata."""
     cells = _figure_cells(book_site)
     assert len(cells) > 20, "the chapters' figures were found"
-    missing = [f"{chapter} {cell_id}: {figures} figures" for chapter, cell_id, figures, texts in cells
-               if not all(text and text.strip() for text in texts)]
+    missing = [
+        f"{chapter} {cell_id}: {figures} figures"
+        for chapter, cell_id, figures, texts in cells
+        if not all(text and text.strip() for text in texts)
+    ]
     assert not missing, "figures without alt text (cell metadata mystnb.image.alt):\n" + "\n".join(missing)
 
 
 def test_each_figure_of_a_cell_has_an_alt_text_of_its_own(book_site):
     """A cell that draws several figures gives each its own alt text (build_book.ALT_TEXTS_KEY), not one text
     repeated for each."""
-    shared = [f"{chapter} {cell_id}: {figures} figures share one alt text"
-              for chapter, cell_id, figures, texts in _figure_cells(book_site) if figures > 1 and len(set(texts)) < figures]
+    shared = [
+        f"{chapter} {cell_id}: {figures} figures share one alt text"
+        for chapter, cell_id, figures, texts in _figure_cells(book_site)
+        if figures > 1 and len(set(texts)) < figures
+    ]
     assert not shared, "\n".join(shared)
 
 
@@ -292,8 +245,11 @@ def test_test_cells_and_facts_code_are_collapsed_in_both_editions(request, editi
         tests = sum(build_book.is_test_cell(cell) for cell in nb.cells)
         facts = sum(build_book.is_facts_cell(nb.cells, i) for i in range(len(nb.cells)))
         page = (site / "chapters" / chapter / f"{chapter}.html").read_text(encoding="utf-8")
-        toggles = re.findall(r'<details class="admonition hide above-input">\s*<summary>\s*'
-                             r'<p class="collapsed admonition-title">([^<]*)</p>', page)
+        toggles = re.findall(
+            r'<details class="admonition hide above-input">\s*<summary>\s*'
+            r'<p class="collapsed admonition-title">([^<]*)</p>',
+            page,
+        )
         assert toggles.count(build_book.TEST_CELL_COLLAPSE[1]) == tests > 0, chapter
         assert toggles.count(build_book.FACTS_CELL_COLLAPSE[1]) == facts, chapter
         assert "<summary aria-label" not in page

@@ -27,8 +27,9 @@ def test_book_notebook_drops_hidden_tests_and_markers():
     assert "def softmax" in text, "the solution code itself stays in the book"
 
 
-@pytest.mark.parametrize("value, expected", [(None, True), ("1", True), ("yes", True), ("0", False),
-                                             ("false", False), (" Off ", False)])
+@pytest.mark.parametrize(
+    "value, expected", [(None, True), ("1", True), ("yes", True), ("0", False), ("false", False), (" Off ", False)]
+)
 def test_solutions_setting_reads_the_environment(monkeypatch, value, expected):
     monkeypatch.delenv(build_book.SOLUTIONS_SETTING, raising=False)
     if value is not None:
@@ -42,10 +43,15 @@ def test_facts_cells_are_the_locked_facts_cells_before_a_test_cell():
     found = 0
     for chapter in chapter_ids():
         nb = nbformat.read(layout.solution_notebook(chapter), as_version=4)
-        named = [i for i, cell in enumerate(nb.cells)
-                 if cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith(build_book.FACTS_SUFFIX)]
+        named = [
+            i
+            for i, cell in enumerate(nb.cells)
+            if cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith(build_book.FACTS_SUFFIX)
+        ]
         recognised = [i for i in range(len(nb.cells)) if build_book.is_facts_cell(nb.cells, i)]
-        assert recognised == named, f"{chapter}: cells named *_facts that break the rule: {set(named) ^ set(recognised)}"
+        assert recognised == named, (
+            f"{chapter}: cells named *_facts that break the rule: {set(named) ^ set(recognised)}"
+        )
         found += len(named)
     assert found >= 15, "the chapters gather facts for their tests"
 
@@ -54,8 +60,11 @@ def test_book_notebook_collapses_test_cells_and_the_code_of_facts_cells():
     chapter = chapter_ids()[0]
     solution = nbformat.read(layout.solution_notebook(chapter), as_version=4)
     nb = build_book.book_notebook(layout.solution_notebook(chapter))
-    tags = {cell.metadata["nbgrader"]["grade_id"]: cell.metadata.get("tags", [])
-            for cell in nb.cells if "nbgrader" in cell.metadata}
+    tags = {
+        cell.metadata["nbgrader"]["grade_id"]: cell.metadata.get("tags", [])
+        for cell in nb.cells
+        if "nbgrader" in cell.metadata
+    }
     tests = [c.metadata["nbgrader"]["grade_id"] for c in solution.cells if build_book.is_test_cell(c)]
     assert tests and all(tags[grade_id] == ["hide-cell"] for grade_id in tests)
     assert tags["scale_facts"] == ["hide-input"] and tags["model_facts"] == ["hide-input"]
@@ -72,9 +81,16 @@ def test_book_config_switches_on_mathjax_assistive_mathml():
     assert config["templates_path"] == ["_templates"]
 
 
-@pytest.mark.parametrize("color, background", [("#00d7ff", "#f3f4f5"), ("#00af00", "#f3f4f5"),
-                                               ("#0087ff", "#29313d"), ("#000000", "#29313d"),
-                                               ("#ffff00", "#ffffff")])
+@pytest.mark.parametrize(
+    "color, background",
+    [
+        ("#00d7ff", "#f3f4f5"),
+        ("#00af00", "#f3f4f5"),
+        ("#0087ff", "#29313d"),
+        ("#000000", "#29313d"),
+        ("#ffff00", "#ffffff"),
+    ],
+)
 def test_readable_color_reaches_aa_contrast_and_keeps_what_already_does(color, background):
     from course_utils.colors import contrast_ratio
 
@@ -85,9 +101,11 @@ def test_readable_color_reaches_aa_contrast_and_keeps_what_already_does(color, b
 
 
 def test_readable_styles_rewrites_the_colours_of_a_rich_model_summary():
-    html_text = ('<pre style="white-space:pre"><span style="color: #00d7ff; text-decoration-color: #00d7ff">None'
-                 '</span> <span style="font-weight: bold">Total</span> '
-                 '<span style="color: #00af00; background-color: #ffffff">784</span></pre>')
+    html_text = (
+        '<pre style="white-space:pre"><span style="color: #00d7ff; text-decoration-color: #00d7ff">None'
+        '</span> <span style="font-weight: bold">Total</span> '
+        '<span style="color: #00af00; background-color: #ffffff">784</span></pre>'
+    )
     new = build_book.readable_styles(html_text)
     assert '<pre style="white-space:pre">' in new and '<span style="font-weight: bold">Total</span>' in new
     assert "#00d7ff;" not in new.split("--course-dark-color")[0], "the light mode's colour changed"
@@ -135,6 +153,7 @@ def test_solutions_setting_rejects_a_typo():
 
 # --- pages from executed notebooks (course_tools.book.executed): the shortcut of the test suite's book ----------
 
+
 def _executed_solutions(chapter):
     """The chapter's solution notebook as if executed (hidden tests and solution markers still in it, as in
     nbgrader's autograded notebook of the solutions): one output and an execution count per code cell."""
@@ -155,9 +174,15 @@ def test_a_page_takes_the_outputs_of_its_executed_chapter():
     assert all("HIDDEN TESTS" not in cell.source for cell in code)
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("edit", "is not the page's code"), ("drop", "code cells, the page"), ("skip", "did not run"),
-    ("cut", "cut by the grader's output limits")])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("edit", "is not the page's code"),
+        ("drop", "code cells, the page"),
+        ("skip", "did not run"),
+        ("cut", "cut by the grader's output limits"),
+    ],
+)
 def test_an_executed_notebook_that_is_not_the_pages_code_is_refused(damage, message):
     """The shortcut fails when what it stands for breaks: an out-of-date run, a cell that did not run, an
     output nbgrader cut."""
@@ -199,18 +224,28 @@ def test_the_cache_hands_the_outputs_to_the_page_and_to_no_other(tmp_path):
         cache.match_cache_notebook(changed)
 
 
-@pytest.mark.parametrize("line, shown", [
-    ("/x/_build/book-source/chapters/01_linear_models/01_linear_models.ipynb: Executing notebook using local CWD "
-     "[mystnb]", "  executing 01_linear_models ..."),
-    ("/x/chapters/01_linear_models/01_linear_models.ipynb: Executed notebook in 12.34 seconds [mystnb]",
-     "  01_linear_models executed in 12 s"),
-    ("/x/chapters/02_deep_networks/02_deep_networks.ipynb: Using cached notebook: ID=3 [mystnb]",
-     "  02_deep_networks: outputs from the execution cache"),
-    ("/x/intro.md:3: WARNING: undefined label: 'nowhere'", "/x/intro.md:3: WARNING: undefined label: 'nowhere'"),
-    ("build succeeded.", "build succeeded."),
-    ("reading sources... [ 50%] chapters/01_linear_models/01_linear_models", None),
-    ("I0000 00:00:1796198350.327793 643 port.cc:153] oneDNN custom operations are on.", None),
-])
+@pytest.mark.parametrize(
+    "line, shown",
+    [
+        (
+            "/x/_build/book-source/chapters/01_linear_models/01_linear_models.ipynb: "
+            "Executing notebook using local CWD [mystnb]",
+            "  executing 01_linear_models ...",
+        ),
+        (
+            "/x/chapters/01_linear_models/01_linear_models.ipynb: Executed notebook in 12.34 seconds [mystnb]",
+            "  01_linear_models executed in 12 s",
+        ),
+        (
+            "/x/chapters/02_deep_networks/02_deep_networks.ipynb: Using cached notebook: ID=3 [mystnb]",
+            "  02_deep_networks: outputs from the execution cache",
+        ),
+        ("/x/intro.md:3: WARNING: undefined label: 'nowhere'", "/x/intro.md:3: WARNING: undefined label: 'nowhere'"),
+        ("build succeeded.", "build succeeded."),
+        ("reading sources... [ 50%] chapters/01_linear_models/01_linear_models", None),
+        ("I0000 00:00:1796198350.327793 643 port.cc:153] oneDNN custom operations are on.", None),
+    ],
+)
 def test_the_terminal_shows_what_a_person_needs_of_the_build(line, shown):
     """course-book prints each chapter as it executes with its time, warnings, errors and the result; the rest
     of jupyter-book's output goes to its log file only."""

@@ -28,7 +28,9 @@ def test_page_reads_right_in_chromium(browser, server, screenshots, index):
     try:
         # equations: every one typeset by MathJax, none in error
         maths, typeset_count, errors, assistive = typeset(page)
-        assert typeset_count == maths and errors == 0, f"{path}: {typeset_count} of {maths} equations typeset, {errors} errors"
+        assert typeset_count == maths and errors == 0, (
+            f"{path}: {typeset_count} of {maths} equations typeset, {errors} errors"
+        )
         # screen readers read each equation from its hidden MathML copy
         assert assistive == typeset_count, f"{path}: {assistive} of {typeset_count} equations have assistive MathML"
         if path.startswith("chapters/"):
@@ -43,10 +45,13 @@ def test_page_reads_right_in_chromium(browser, server, screenshots, index):
         assert [i["src"] for i in images if not i["described"]] == [], f"{path}: images without alt text or caption"
         # previous/next follow _toc.yml
         base = server[0]
-        prev_next = page.evaluate("""() => [document.querySelector('a.left-prev'), document.querySelector('a.right-next')]
+        prev_next = page.evaluate("""() => [document.querySelector('a.left-prev'),
+                                            document.querySelector('a.right-next')]
                                       .map(a => a ? a.href : null)""")
-        expected = [TOC_PAGES[index - 1] if index > 0 else None,
-                    TOC_PAGES[index + 1] if index + 1 < len(TOC_PAGES) else None]
+        expected = [
+            TOC_PAGES[index - 1] if index > 0 else None,
+            TOC_PAGES[index + 1] if index + 1 < len(TOC_PAGES) else None,
+        ]
         assert [page_path(href, base) for href in prev_next] == expected, f"{path}: previous/next"
         # chapters: the launch button opens this chapter's student notebook on the configured repository
         if path.startswith("chapters/"):

@@ -46,8 +46,21 @@ def classroom_run(tmp_path_factory):
     expected = build_inbox(inbox, release, course, listener.getsockname()[1])
     before = snapshot(inbox)
     collect_out = classroom(course, "collect", str(inbox))
-    grade_out = classroom(course, "grade", CHAPTER, "--jobs", "2", "--timeout", str(CELL_TIMEOUT),
-                          "--notebook-timeout", "120", "--memory-limit", MEMORY_LIMIT, "--disk-limit", "100M")
+    grade_out = classroom(
+        course,
+        "grade",
+        CHAPTER,
+        "--jobs",
+        "2",
+        "--timeout",
+        str(CELL_TIMEOUT),
+        "--notebook-timeout",
+        "120",
+        "--memory-limit",
+        MEMORY_LIMIT,
+        "--disk-limit",
+        "100M",
+    )
     try:
         listener.accept()
         connected = True
@@ -58,8 +71,16 @@ def classroom_run(tmp_path_factory):
     classroom(course, "export", "--output", str(course / "grades.csv"))
     with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
         sheet = list(csv.DictReader(handle))
-    return {"course": course, "inbox": inbox, "before": before, "expected": expected, "sheet": sheet,
-            "output": release_out + collect_out + grade_out, "connected": connected, "leftover": leftover}
+    return {
+        "course": course,
+        "inbox": inbox,
+        "before": before,
+        "expected": expected,
+        "sheet": sheet,
+        "output": release_out + collect_out + grade_out,
+        "connected": connected,
+        "leftover": leftover,
+    }
 
 
 def graded(run, student):
@@ -182,8 +203,12 @@ def test_log_and_report_are_readable(classroom_run):
 
 def _outputs(notebook_path):
     nb = nbformat.read(notebook_path, as_version=4)
-    return "\n".join(str(o.get("text", "")) + str(o.get("data", "")) + str(o.get("evalue", ""))
-                     for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+    return "\n".join(
+        str(o.get("text", "")) + str(o.get("data", "")) + str(o.get("evalue", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
 
 
 def test_attacker_gets_what_its_answers_earn_and_reaches_nothing(classroom_run):
@@ -216,4 +241,4 @@ def test_memory_and_disk_limits_stop_only_their_cell(classroom_run):
     assert f"param_count_solution was stopped because it used more than {MEMORY_LIMIT[:-1]}.0 GiB of memory" in problems
     assert "output_choice_solution was stopped because it wrote more than 100 MiB of files" in problems
     written = sum(p.stat().st_size for p in (classroom_run["course"] / "autograded" / "oscar").rglob("*"))
-    assert written < 1024 ** 3
+    assert written < 1024**3

@@ -36,8 +36,11 @@ WRONG_SOFTMAX = "def softmax(logits):\n    return logits"
 
 def points(grade_id):
     """The points of a test cell of the toy assignment (from its source, not written here)."""
-    return next(cell.metadata["nbgrader"]["points"] for cell in toy_assignment.source_notebook().cells
-                if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(
+        cell.metadata["nbgrader"]["points"]
+        for cell in toy_assignment.source_notebook().cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +52,19 @@ def graded_class(tmp_path_factory):
     right = answers()
     write(inbox / "alice" / f"{CHAPTER}.ipynb", student_notebook(release))
     write(inbox / "bob" / f"{CHAPTER}.ipynb", student_notebook(release, softmax_solution=WRONG_SOFTMAX))
-    write(inbox / "watcher" / f"{CHAPTER}.ipynb", student_notebook(
-        release, softmax_solution=WATCHER + right["softmax_solution"],
-        model_solution=HISTORY + right["model_solution"]))
+    write(
+        inbox / "watcher" / f"{CHAPTER}.ipynb",
+        student_notebook(
+            release,
+            softmax_solution=WATCHER + right["softmax_solution"],
+            model_solution=HISTORY + right["model_solution"],
+        ),
+    )
     write(inbox / "patcher" / f"{CHAPTER}.ipynb", student_notebook(release, softmax_solution=PATCHER + WRONG_SOFTMAX))
     classroom(course, "collect", str(inbox))
-    classroom(course, "grade", CHAPTER, "--timeout", "60", "--notebook-timeout", "300", "--no-sandbox")  # the attacks need no sandbox
+    classroom(
+        course, "grade", CHAPTER, "--timeout", "60", "--notebook-timeout", "300", "--no-sandbox"
+    )  # the attacks need no sandbox
     classroom(course, "export", "--output", str(course / "grades.csv"))
     with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
         sheet = {row["student"]: row for row in csv.DictReader(handle)}

@@ -58,8 +58,9 @@ def test_canvas_zip_keeps_user_ids_late_marks_times_and_the_newest_resubmission(
     assert by_user["106"]["file"].endswith(f"{CHAPTER}-1.ipynb"), "the newer file of a resubmission counts"
     assert "2 files received" in by_user["106"]["collect"][0]
     assert all(item["lms"] == "canvas" for item in found.values())
-    assert any("notes.pdf" in problem["file"] and "not a notebook" in problem["problem"]
-               for problem in log["inbox"].values())
+    assert any(
+        "notes.pdf" in problem["file"] and "not a notebook" in problem["problem"] for problem in log["inbox"].values()
+    )
     for student in found:
         assert (course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb").is_file()
 
@@ -72,13 +73,15 @@ def test_an_unpacked_canvas_folder_gives_the_same_students_and_times(released, t
     folder = tmp_path / "unpacked"
     with zipfile.ZipFile(archive) as zipped:
         for info in zipped.infolist():
-            zipped.extract(info, folder)     # like unzip, which keeps each entry's time as the file's time
+            zipped.extract(info, folder)  # like unzip, which keeps each entry's time as the file's time
             seconds = calendar.timegm((*info.date_time, 0, 0, 0))
             os.utime(folder / info.filename, (seconds, seconds))
     classroom(folder_course, "collect", str(folder))
     keep = ("student", "lms_user_id", "lms_late", "submitted_at", "file")
     from_zip, from_folder = submissions(zipped_course)[0], submissions(folder_course)[0]
-    assert {s: [i[k] for k in keep] for s, i in from_zip.items()} == {s: [i[k] for k in keep] for s, i in from_folder.items()}
+    assert {s: [i[k] for k in keep] for s, i in from_zip.items()} == {
+        s: [i[k] for k in keep] for s, i in from_folder.items()
+    }
 
 
 @pytest.mark.slow  # the classroom CLI and nbgrader, started several times
@@ -114,24 +117,39 @@ def test_a_forced_lms_reports_files_it_does_not_name(released, tmp_path):
     assert all("not named as Canvas names" in problem["problem"] for problem in log["inbox"].values())
 
 
-@pytest.mark.parametrize("lms_name,path,expected", [
-    ("canvas", "lovelaceada_101_9001_00_toy.ipynb", ("lovelaceada", "101", "00_toy.ipynb", False, "9001")),
-    ("canvas", "chenlee_LATE_105_9005_Copy of 00_toy (1).ipynb",
-     ("chenlee", "105", "Copy of 00_toy (1).ipynb", True, "9005")),
-    ("moodle", "Ada Lovelace_501_assignsubmission_file_/sub/00_toy.ipynb",
-     ("Ada Lovelace", "501", "sub/00_toy.ipynb", None, "")),
-    ("moodle", "Ada Lovelace_501_assignsubmission_file_00_toy.ipynb",
-     ("Ada Lovelace", "501", "00_toy.ipynb", None, "")),
-    ("google", "Zoë Müller - Copy of 00_toy.ipynb", ("Zoë Müller", "", "Copy of 00_toy.ipynb", None, "")),
-    ("canvas", "ada/00_toy.ipynb", None),
-    ("canvas", "ada_00_toy.ipynb", None),
-    ("moodle", "Ada Lovelace/00_toy.ipynb", None),
-    ("google", "ada_00_toy.ipynb", None),
-])
+@pytest.mark.parametrize(
+    "lms_name,path,expected",
+    [
+        ("canvas", "lovelaceada_101_9001_00_toy.ipynb", ("lovelaceada", "101", "00_toy.ipynb", False, "9001")),
+        (
+            "canvas",
+            "chenlee_LATE_105_9005_Copy of 00_toy (1).ipynb",
+            ("chenlee", "105", "Copy of 00_toy (1).ipynb", True, "9005"),
+        ),
+        (
+            "moodle",
+            "Ada Lovelace_501_assignsubmission_file_/sub/00_toy.ipynb",
+            ("Ada Lovelace", "501", "sub/00_toy.ipynb", None, ""),
+        ),
+        (
+            "moodle",
+            "Ada Lovelace_501_assignsubmission_file_00_toy.ipynb",
+            ("Ada Lovelace", "501", "00_toy.ipynb", None, ""),
+        ),
+        ("google", "Zoë Müller - Copy of 00_toy.ipynb", ("Zoë Müller", "", "Copy of 00_toy.ipynb", None, "")),
+        ("canvas", "ada/00_toy.ipynb", None),
+        ("canvas", "ada_00_toy.ipynb", None),
+        ("moodle", "Ada Lovelace/00_toy.ipynb", None),
+        ("google", "ada_00_toy.ipynb", None),
+    ],
+)
 def test_each_lms_naming_rule(lms_name, path, expected):
     delivery = lms.parse(lms_name, PurePosixPath(path))
-    found = None if delivery is None else (delivery.name, delivery.user_id, delivery.original, delivery.late,
-                                           delivery.submission_id)
+    found = (
+        None
+        if delivery is None
+        else (delivery.name, delivery.user_id, delivery.original, delivery.late, delivery.submission_id)
+    )
     assert found == expected
 
 

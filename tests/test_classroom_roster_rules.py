@@ -38,17 +38,20 @@ def test_a_file_that_is_no_roster_says_which_columns_are_expected(tmp_path):
         read_roster(tmp_path / "x.csv")
 
 
-@pytest.mark.parametrize("policy,submitted,penalty", [
-    (LatePolicy("2026-03-02T12:00+00:00"), "2026-03-09T12:00+00:00", 0),
-    (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "2026-03-02T11:59+00:00", 0),
-    (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "2026-03-02T12:01+00:00", 1),
-    (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "2026-03-04T08:00+00:00", 2),
-    (LatePolicy("2026-03-02T12:00+00:00", "per-day", 40), "2026-03-09T08:00+00:00", 8),  # never below 0
-    (LatePolicy("2026-03-02T12:00+00:00", "cutoff"), "2026-03-02T12:00:01+00:00", 8),
-    (LatePolicy("2026-03-02T12:00+00:00", "cutoff", cutoff="2026-03-03T12:00+00:00"), "2026-03-03T11:00+00:00", 0),
-    (LatePolicy("2026-03-02T12:00+01:00", "cutoff"), "2026-03-02T11:30+00:00", 8),  # time zones compared
-    (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "", 0),  # no submission time: nothing off
-])
+@pytest.mark.parametrize(
+    "policy,submitted,penalty",
+    [
+        (LatePolicy("2026-03-02T12:00+00:00"), "2026-03-09T12:00+00:00", 0),
+        (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "2026-03-02T11:59+00:00", 0),
+        (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "2026-03-02T12:01+00:00", 1),
+        (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "2026-03-04T08:00+00:00", 2),
+        (LatePolicy("2026-03-02T12:00+00:00", "per-day", 40), "2026-03-09T08:00+00:00", 8),  # never below 0
+        (LatePolicy("2026-03-02T12:00+00:00", "cutoff"), "2026-03-02T12:00:01+00:00", 8),
+        (LatePolicy("2026-03-02T12:00+00:00", "cutoff", cutoff="2026-03-03T12:00+00:00"), "2026-03-03T11:00+00:00", 0),
+        (LatePolicy("2026-03-02T12:00+01:00", "cutoff"), "2026-03-02T11:30+00:00", 8),  # time zones compared
+        (LatePolicy("2026-03-02T12:00+00:00", "per-day", 10), "", 0),  # no submission time: nothing off
+    ],
+)
 def test_late_policies(policy, submitted, penalty):
     assert policy.penalty(submitted, score=8, max_score=10) == pytest.approx(penalty)
 

@@ -45,41 +45,61 @@ def test_names_that_differ_only_outside_ascii_stay_different_students(tmp_path):
 
 def test_grading_refuses_without_a_sandbox_unless_asked(tmp_path):
     course = make_course(tmp_path / "course")
-    result = subprocess.run([sys.executable, "-m", "course_tools.classroom", "--course", str(course),
-                             "grade", "--bwrap", "/nonexistent/bwrap"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "course_tools.classroom",
+            "--course",
+            str(course),
+            "grade",
+            "--bwrap",
+            "/nonexistent/bwrap",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "install Debian's package bubblewrap" in result.stdout and "--no-sandbox" in result.stdout
     assert not (course / "autograded").exists()
 
 
-@pytest.mark.parametrize("name,chapter,rest", [
-    (f"{CHAPTER}.ipynb", CHAPTER, ""),
-    (f"Copy of {CHAPTER}.ipynb", CHAPTER, ""),
-    (f"{CHAPTER} (3).ipynb", CHAPTER, ""),
-    (f"{CHAPTER.title().replace('_', '-')}-Copy1.ipynb", CHAPTER, ""),
-    (f"Ada Lovelace - Copy of {CHAPTER.upper()} (1).ipynb", CHAPTER, "ada_lovelace"),
-    (f"{CHAPTER}_s1234.ipynb", CHAPTER, "s1234"),
-    (f"{CHAPTER}_extra_notes.ipynb", CHAPTER, "extra_notes"),
-    ("Untitled0.ipynb", None, None),
-    (f"0{CHAPTER}.ipynb", None, None),
-])
+@pytest.mark.parametrize(
+    "name,chapter,rest",
+    [
+        (f"{CHAPTER}.ipynb", CHAPTER, ""),
+        (f"Copy of {CHAPTER}.ipynb", CHAPTER, ""),
+        (f"{CHAPTER} (3).ipynb", CHAPTER, ""),
+        (f"{CHAPTER.title().replace('_', '-')}-Copy1.ipynb", CHAPTER, ""),
+        (f"Ada Lovelace - Copy of {CHAPTER.upper()} (1).ipynb", CHAPTER, "ada_lovelace"),
+        (f"{CHAPTER}_s1234.ipynb", CHAPTER, "s1234"),
+        (f"{CHAPTER}_extra_notes.ipynb", CHAPTER, "extra_notes"),
+        ("Untitled0.ipynb", None, None),
+        (f"0{CHAPTER}.ipynb", None, None),
+    ],
+)
 def test_file_names_name_their_chapter(name, chapter, rest):
     assert collect.match_chapter_name(name, [CHAPTER, OTHER_CHAPTER]) == (chapter, rest)
 
 
 def test_copy_numbers_order_duplicates():
-    assert [collect.copy_number(n) for n in ("a.ipynb", "a (1).ipynb", "a (12).ipynb", "a-Copy2.ipynb")] \
-        == [0, 1, 12, 2]
+    assert [collect.copy_number(n) for n in ("a.ipynb", "a (1).ipynb", "a (12).ipynb", "a-Copy2.ipynb")] == [
+        0,
+        1,
+        12,
+        2,
+    ]
 
 
 def test_repair_restores_metadata_among_scratch_cells_and_deleted_cells():
     release = nbformat.read(layout.release_notebook(CHAPTER), as_version=4)
     nb = strip_nbgrader_metadata(student_notebook(layout.release_notebook(CHAPTER)))
     scratch = nbformat.v4.new_code_cell("print('trying things')")
-    nb.cells.insert(15, scratch)                                         # after the softmax answer
+    nb.cells.insert(15, scratch)  # after the softmax answer
     tests = [i for i, c in enumerate(release.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "scale_tests"]
-    del nb.cells[tests[0] + 1]                                          # the scale tests (shifted by one)
+    del nb.cells[tests[0] + 1]  # the scale tests (shifted by one)
     problems = repair.repair_notebook(nb, release)
     order = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
     assert order == [c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata]

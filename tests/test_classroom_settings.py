@@ -4,15 +4,17 @@ set; the classroom command and the Python API take their defaults from there (nb
 import pytest
 
 from course_tools.classroom import cli
-from course_tools.classroom.grade import Limits, sandbox_default
+from course_tools.classroom.limits import Limits, sandbox_default
 from course_tools.guards import LimitOutputSize
 from course_tools.sandbox import SandboxedKernelManager
 
 
 def _grade_defaults():
     args = cli.build_parser().parse_args(["grade"])
-    return {name: getattr(args, name) for name in ("timeout", "max_output_chars", "memory_limit", "max_processes",
-                                                    "disk_limit", "bwrap")}
+    return {
+        name: getattr(args, name)
+        for name in ("timeout", "max_output_chars", "memory_limit", "max_processes", "disk_limit", "bwrap")
+    }
 
 
 def test_the_command_leaves_every_limit_to_its_trait():

@@ -44,6 +44,7 @@ COLAB_LISTS = ("pip-freeze.txt", "pip-freeze.gpu.txt", "pip-freeze.tpu.txt")
 
 # --- fast: what course_utils declares and what the chapters import ----------------------------------------
 
+
 def declared_requirements():
     """(where, Requirement) for pyproject.toml's dependencies and every optional dependency."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -66,8 +67,11 @@ def test_declared_dependencies_admit_colab_versions(freeze):
     violations = []
     for where, requirement in declared_requirements():
         version = pinned.get(canonicalize_name(requirement.name))
-        environment = {"python_version": ".".join(python.split(".")[:2]), "python_full_version": python,
-                       "extra": where.rpartition(".")[2]}
+        environment = {
+            "python_version": ".".join(python.split(".")[:2]),
+            "python_full_version": python,
+            "extra": where.rpartition(".")[2],
+        }
         if version is None or (requirement.marker and not requirement.marker.evaluate(environment)):
             continue  # not on this runtime: `pip install course-utils[...]` would install it
         if not requirement.specifier.contains(version, prereleases=True):
@@ -105,11 +109,14 @@ def test_colab_cpu_environment_installs_what_the_chapter_imports(chapter):
         distributions = {canonicalize_name(d) for d in providers.get(module, [module])}
         if not distributions & wanted:
             missing[module] = sorted(distributions)
-    assert not missing, (f"{chapter} imports modules the Colab CPU environment does not install: {missing}; "
-                         "add them to RUNTIMES['cpu'].packages in tools/course_tools/colab/runtimes.py")
+    assert not missing, (
+        f"{chapter} imports modules the Colab CPU environment does not install: {missing}; "
+        "add them to RUNTIMES['cpu'].packages in tools/course_tools/colab/runtimes.py"
+    )
 
 
 # --- slow: the environments and the chapters in them --------------------------------------------------------
+
 
 def _run_nbval(runtime, path, colab_kernels, request, built):
     before = len(colab.kernel_launches(colab_kernels, runtime))
@@ -121,7 +128,8 @@ def _run_nbval(runtime, path, colab_kernels, request, built):
     assert result.returncode == 0, f"{built}\n{result.stdout[-8000:]}"
     started = colab.kernel_launches(colab_kernels, runtime)[before:]
     assert started and set(started) == {str(runtime.venv)}, (
-        f"{built}\nexpected kernels in {runtime.venv}, started: {started}\n{result.stdout[-3000:]}")
+        f"{built}\nexpected kernels in {runtime.venv}, started: {started}\n{result.stdout[-3000:]}"
+    )
 
 
 @pytest.mark.slow
@@ -141,14 +149,15 @@ def test_environment_has_colabs_versions(runtime, colab_envs):
 
 def smoke_notebook(runtime):
     """A tiny notebook that proves its kernel runs in ``runtime``'s environment, at Colab's versions."""
-    versions = {name: listed for name, _, listed in colab.compare_with_colab(runtime)[0]
-                if name not in runtime.absent}
-    cells = [f"""import importlib.metadata, os, sys
+    versions = {name: listed for name, _, listed in colab.compare_with_colab(runtime)[0] if name not in runtime.absent}
+    cells = [
+        f"""import importlib.metadata, os, sys
 assert sys.prefix == {str(runtime.venv)!r}, sys.prefix
 expected = {versions!r}
 found = {{name: importlib.metadata.version(name) for name in expected}}
 assert found == expected, found
-print(sys.version)"""]
+print(sys.version)"""
+    ]
     if runtime is TPU:
         cells.append("""import importlib.util
 assert importlib.util.find_spec("tensorflow") is None
@@ -201,8 +210,9 @@ for name in names:
 assert "tensorflow" not in sys.modules
 print("imported", ", ".join(names))
 """
-    result = subprocess.run([str(TPU.python), "-c", code], cwd="/", stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, timeout=300)
+    result = subprocess.run(
+        [str(TPU.python), "-c", code], cwd="/", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300
+    )
     assert result.returncode == 0, f"{tpu_env}\n{result.stdout[-5000:]}"
     assert "tensorflow: No module named 'tensorflow'" in result.stdout, result.stdout
 
@@ -212,7 +222,8 @@ def test_chapter5_solutions_score_full_marks_on_colab_tpu(chapter_runs):
     run = chapter_runs.get(COLAB_TPU, TPU_CHAPTER)
     score, max_score, grades = run.scores("perfect")
     assert max_score > 0 and score == max_score, (
-        f"{run.describe()}\n{ {name: g for name, g in grades.items() if g[0] != g[1]} }\n{run.output[-3000:]}")
+        f"{run.describe()}\n{ {name: g for name, g in grades.items() if g[0] != g[1]} }\n{run.output[-3000:]}"
+    )
 
 
 @pytest.mark.slow

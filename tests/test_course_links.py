@@ -26,15 +26,17 @@ def test_badge_and_install_cell_follow_the_config(folder, chapter):
     nb = nbformat.read(ROOT / folder / chapter / f"{chapter}.ipynb", as_version=4)
     cells = {grade_id(cell): cell for cell in nb.cells}
     badge = cells["colab_badge"].source
-    assert (f"(https://colab.research.google.com/github/{slug}/blob/{branch}/chapters/{chapter}/{chapter}.ipynb)"
-            in badge), f"{folder}/{chapter}: the Colab badge must open the student notebook on {slug}@{branch}"
+    assert (
+        f"(https://colab.research.google.com/github/{slug}/blob/{branch}/chapters/{chapter}/{chapter}.ipynb)" in badge
+    ), f"{folder}/{chapter}: the Colab badge must open the student notebook on {slug}@{branch}"
     install = cells["install_course_utils"]
     first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
     assert first_code is install, "the install cell must be the first code cell"
     assert 'if "google.colab" in sys.modules:' in install.source
     ref = course_links.package_ref()
     assert f'%pip install --quiet "course-utils @ git+https://github.com/{slug}.git@{ref}"' in install.source, (
-        "Colab installs course_utils with %pip at the pinned tag, not from a branch")
+        "Colab installs course_utils with %pip at the pinned tag, not from a branch"
+    )
     assert "import course_utils" in install.source, "the install cell imports the package, so a failed install stops it"
     assert course_links.disagreements(ROOT / folder / chapter / f"{chapter}.ipynb") == []
 
@@ -42,7 +44,8 @@ def test_badge_and_install_cell_follow_the_config(folder, chapter):
 def test_install_cells_pin_the_version_that_pyproject_declares():
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert course_links.package_ref() == f"v{version}", (
-        "_config.yml's repository.package_ref must be the tag of this course_utils version: v" + version)
+        "_config.yml's repository.package_ref must be the tag of this course_utils version: v" + version
+    )
 
 
 @pytest.mark.parametrize("ref", ["main", "", "master"])
@@ -83,8 +86,7 @@ def test_course_links_rewrites_a_notebook_after_the_setting_changes(tmp_path):
     notebook = tmp_path / f"{chapter}.ipynb"
     shutil.copy(layout.solution_notebook(chapter), notebook)
     config = tmp_path / "_config.yml"
-    config.write_text((ROOT / "_config.yml").read_text().replace(
-        _setting()[0], "someone-else/their-fork"))
+    config.write_text((ROOT / "_config.yml").read_text().replace(_setting()[0], "someone-else/their-fork"))
     assert course_links.disagreements(notebook, config)  # the copy still names the old repository
     assert course_links.write(notebook, config) is True
     assert course_links.disagreements(notebook, config) == []

@@ -88,13 +88,15 @@ def mirrored_run(executions):
         pytest.fail(f"solutions/{CHAPTER} is missing")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     start = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", SCRIPT, CHAPTER], capture_output=True, text=True,
-                            timeout=600, env=env, cwd=ROOT)
-    executions.record(CHAPTER, "MirroredStrategy subprocess", "partial", "4 answer cells, 1,000 images",
-                      time.monotonic() - start)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, CHAPTER], capture_output=True, text=True, timeout=600, env=env, cwd=ROOT
+    )
+    executions.record(
+        CHAPTER, "MirroredStrategy subprocess", "partial", "4 answer cells, 1,000 images", time.monotonic() - start
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     assert result.returncode == 0 and lines, f"the training subprocess failed:\n{result.stderr[-4000:]}"
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def test_two_replicas_on_two_logical_cpus(mirrored_run):

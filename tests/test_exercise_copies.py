@@ -62,7 +62,10 @@ def test_training_pipeline_is_the_chapters_answer_up_to_the_shuffle(chapter):
         assert [len(b[1]) for b in our_epoch] == [len(b[1]) for b in their_epoch]
 
         def pairs(epoch):
-            return sorted((int(label), float(image[0, 0])) for batch_images, batch_labels in epoch
-                          for image, label in zip(batch_images, batch_labels, strict=True))
+            return sorted(
+                (int(label), float(image[0, 0]))
+                for batch_images, batch_labels in epoch
+                for image, label in zip(batch_images, batch_labels, strict=True)
+            )
 
         assert pairs(our_epoch) == pairs(their_epoch)

@@ -1,6 +1,7 @@
 """The course's layout (course_tools.layout), which every tool, test and benchmark asks, and the nbgrader
 configuration that depends on the maintainers' package."""
 
+import ast
 import runpy
 import sys
 
@@ -18,7 +19,9 @@ def test_every_chapter_has_a_source_and_a_release():
 
 
 def test_per_student_paths_follow_nbgrader(tmp_path):
-    assert layout.notebook(tmp_path, layout.SUBMITTED, "ch", "ada") == tmp_path / "submitted" / "ada" / "ch" / "ch.ipynb"
+    assert (
+        layout.notebook(tmp_path, layout.SUBMITTED, "ch", "ada") == tmp_path / "submitted" / "ada" / "ch" / "ch.ipynb"
+    )
     assert layout.notebook(tmp_path, layout.FEEDBACK, "ch", "ada") == tmp_path / "feedback" / "ada" / "ch" / "ch.html"
     (tmp_path / "submitted" / "bob" / "ch").mkdir(parents=True)
     (tmp_path / "submitted" / "bob" / "ch" / "ch.ipynb").write_text("{}")
@@ -54,11 +57,49 @@ def test_every_python_module_reads_in_one_sitting():
     split a module by job before it grows past that."""
     import subprocess
 
-    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=layout.ROOT, stdout=subprocess.PIPE, text=True,
-                             check=True, timeout=60).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=layout.ROOT, stdout=subprocess.PIPE, text=True, check=True, timeout=60
+    ).stdout.split()
     if not tracked:
         pytest.skip("not a git checkout")
-    lengths = {path: len((layout.ROOT / path).read_text(encoding="utf-8").splitlines()) for path in tracked
-               if (layout.ROOT / path).is_file()}
+    lengths = {
+        path: len((layout.ROOT / path).read_text(encoding="utf-8").splitlines())
+        for path in tracked
+        if (layout.ROOT / path).is_file()
+    }
     long = {path: n for path, n in sorted(lengths.items()) if n > MAX_MODULE_LINES}
     assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by job): {long}"
+
+
+MAX_FUNCTION_LINES = 50
+
+
+def long_functions(source):
+    """``{name: lines}`` of the functions in Python ``source`` whose body (docstring left out) is longer than
+    MAX_FUNCTION_LINES."""
+    long = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body[1:] if ast.get_docstring(node) is not None and len(node.body) > 1 else node.body
+            lines = node.end_lineno - body[0].lineno + 1
+            if lines > MAX_FUNCTION_LINES:
+                long[node.name] = lines
+    return long
+
+
+def test_every_function_of_the_two_packages_fits_on_a_screen():
+    """No function of course_utils or course_tools has a body over 50 lines: split it into named steps."""
+    found = {
+        f"{path.relative_to(layout.ROOT)}:{name}": lines
+        for folder in (layout.ROOT / "course_utils", layout.ROOT / "tools" / "course_tools")
+        for path in sorted(folder.rglob("*.py"))
+        for name, lines in long_functions(path.read_text(encoding="utf-8")).items()
+    }
+    assert not found, f"functions over {MAX_FUNCTION_LINES} lines: {found}"
+
+
+def test_the_function_rule_counts_the_body_not_the_docstring():
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    docstring = '    """' + "\n" * 20 + '    """\n'
+    assert long_functions(f"def f():\n{docstring}{body}\n") == {}
+    assert long_functions(f"def f():\n{docstring}{body}\n    return x0\n") == {"f": MAX_FUNCTION_LINES + 1}

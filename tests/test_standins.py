@@ -89,16 +89,22 @@ def test_stage_feature_extractor_exports_a_hub_style_module_once(tmp_path, fashi
     import tensorflow as tf
 
     folder = tmp_path / "features"
-    description = extractor.stage_feature_extractor(folder, *fashion, standins.SOURCE_CLASSES, image_size=16, features=8, max_images=300,
-                                                    epochs=1)
-    assert description.startswith("the course's own feature extractor (8 features of 16×16 RGB images), "
-                                  "trained on 300 Fashion-MNIST training images of T-shirt/top, Trouser, Coat")
+    description = extractor.stage_feature_extractor(
+        folder, *fashion, standins.SOURCE_CLASSES, image_size=16, features=8, max_images=300, epochs=1
+    )
+    assert description.startswith(
+        "the course's own feature extractor (8 features of 16×16 RGB images), "
+        "trained on 300 Fashion-MNIST training images of T-shirt/top, Trouser, Coat"
+    )
     module = tf.saved_model.load(str(folder))
     features = module(tf.zeros((2, 16, 16, 3))).numpy()
     assert features.shape == (2, 8) and np.all(np.isfinite(features))
     layer = hub.hub_layer(str(folder))  # what chapter 4 does with it
     assert layer(np.zeros((1, 16, 16, 3), "float32")).shape == (1, 8)
-    assert extractor.stage_feature_extractor(folder, *fashion, standins.SOURCE_CLASSES, image_size=16, features=8) == description
+    assert (
+        extractor.stage_feature_extractor(folder, *fashion, standins.SOURCE_CLASSES, image_size=16, features=8)
+        == description
+    )
     with pytest.raises(ValueError, match="image_size"):
         extractor.stage_feature_extractor(tmp_path / "small", *fashion, standins.SOURCE_CLASSES, image_size=8)
 

@@ -17,9 +17,13 @@ CHAPTERS = ["01_a", "02_b", "05_e"]
 
 def _item(fixtures=(), slow=False, module=None, chapter=None, nodeid="tests/test_x.py::test_x"):
     """A stand-in for a collected pytest item: what the suite's functions read of one."""
-    return SimpleNamespace(nodeid=nodeid, fixturenames=list(fixtures), module=module,
-                           callspec=SimpleNamespace(params={"chapter": chapter}) if chapter else None,
-                           get_closest_marker=lambda name: object() if slow and name == "slow" else None)
+    return SimpleNamespace(
+        nodeid=nodeid,
+        fixturenames=list(fixtures),
+        module=module,
+        callspec=SimpleNamespace(params={"chapter": chapter}) if chapter else None,
+        get_closest_marker=lambda name: object() if slow and name == "slow" else None,
+    )
 
 
 def test_a_test_that_uses_a_slow_fixture_must_be_marked_slow():
@@ -30,30 +34,48 @@ def test_a_test_that_uses_a_slow_fixture_must_be_marked_slow():
 def test_a_hung_test_fails_at_its_time_limit_with_a_clear_message(tmp_path):
     """pytest-timeout, with the limit tests/suite.py gives a fast test (shortened here to 2 s), stops a test that
     hangs and fails it alone; the next test still runs."""
-    (tmp_path / "conftest.py").write_text(textwrap.dedent("""
+    (tmp_path / "conftest.py").write_text(
+        textwrap.dedent("""
         import suite
 
         suite.UNIT_TIMEOUT = 2
 
         def pytest_configure(config):
             suite.register(config)
-    """))
-    (tmp_path / "test_hang.py").write_text("import time\n\ndef test_hangs():\n    time.sleep(60)\n\n"
-                                           "def test_after():\n    pass\n")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
-                             str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                            env={"PYTHONPATH": str(ROOT / "tests"), "PATH": "/usr/bin:/bin"})
+    """)
+    )
+    (tmp_path / "test_hang.py").write_text(
+        "import time\n\ndef test_hangs():\n    time.sleep(60)\n\ndef test_after():\n    pass\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(ROOT / "tests"), "PATH": "/usr/bin:/bin"},
+    )
     assert "1 failed, 1 passed" in result.stdout, result.stdout[-3000:]
     assert "Timeout (>2.0s)" in result.stdout, result.stdout[-3000:]
 
 
 def test_cell_errors_names_the_cell_that_raised_and_the_one_that_did_not_run(tmp_path):
     """The check that stands for an nbval run of a chapter in Colab's environment."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", execution_count=1),
-        nbformat.v4.new_code_cell("1 / 0", execution_count=2, outputs=[nbformat.v4.new_output(
-            "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["ZeroDivisionError"])]),
-        nbformat.v4.new_code_cell("y = 2")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", execution_count=1),
+            nbformat.v4.new_code_cell(
+                "1 / 0",
+                execution_count=2,
+                outputs=[
+                    nbformat.v4.new_output(
+                        "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["ZeroDivisionError"]
+                    )
+                ],
+            ),
+            nbformat.v4.new_code_cell("y = 2"),
+        ]
+    )
     nbformat.write(nb, tmp_path / "run.ipynb")
     problems = cell_errors(tmp_path / "run.ipynb")
     assert len(problems) == 2
@@ -68,7 +90,8 @@ def test_only_the_runs_the_selected_tests_read_start():
     assert runs_wanted([_item(["chapter_runs"], module=tpu)], CHAPTERS, tpu_chapter="05_e") == [(COLAB_TPU, "05_e")]
     assert runs_wanted([_item(["tmp_path"], module=tpu)], CHAPTERS) == [], "a fast test of that module reads no run"
     assert runs_wanted([_item(["chapter_runs"], module=SimpleNamespace())], CHAPTERS) == [], (
-        "a module that names no environment reads no run")
+        "a module that names no environment reads no run"
+    )
 
 
 def test_runs_start_with_the_last_chapter_and_its_longest_environment():

@@ -31,8 +31,17 @@ def polyline_arrow(ax: Axes, points: Sequence[Point], color: str = base.INK) -> 
 def curved_arrow(ax: Axes, start: Point, end: Point, bend: float, color: str = base.INK) -> FancyArrowPatch:
     """An arrow from ``start`` to ``end`` bowed sideways by ``bend`` (matplotlib's arc3 radius; positive bends
     to the left of the direction of travel). Returns the patch."""
-    patch = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=11, color=color, linewidth=1.0,
-                            shrinkA=3, shrinkB=3, connectionstyle=f"arc3,rad={bend}")
+    patch = FancyArrowPatch(
+        start,
+        end,
+        arrowstyle="-|>",
+        mutation_scale=11,
+        color=color,
+        linewidth=1.0,
+        shrinkA=3,
+        shrinkB=3,
+        connectionstyle=f"arc3,rad={bend}",
+    )
     ax.add_patch(patch)
     return patch
 
@@ -57,15 +66,25 @@ def draw_residual_block() -> Figure:
     base.box(ax, 10.5, y, 1.4, height, "ReLU", role="layer")
     base.label(ax, 12.45, y + height / 2, "y = ReLU(F(x) + x)", fontsize=10, ha="left")
     middle = y + height / 2
-    for start, end in (((1.7, middle), (2.5, middle)), ((5.1, middle), (5.9, middle)),
-                       ((8.5, middle), (9.18, middle)), ((9.82, middle), (10.5, middle)),
-                       ((11.9, middle), (12.2, middle))):
+    for start, end in (
+        ((1.7, middle), (2.5, middle)),
+        ((5.1, middle), (5.9, middle)),
+        ((8.5, middle), (9.18, middle)),
+        ((9.82, middle), (10.5, middle)),
+        ((11.9, middle), (12.2, middle)),
+    ):
         base.arrow(ax, start, end)
     base.label(ax, 5.5, y - 0.45, "main path: F(x), the residual", fontsize=9, color=base.MUTED)
     top = y + height + 1.3
     polyline_arrow(ax, [(0.95, y + height), (0.95, top), (9.5, top), (9.5, middle + 0.32)], color=base.ACCENT)
-    base.label(ax, 5.2, top + 0.35, "shortcut: x itself (identity), or a 1×1 conv + batch norm when the shape changes",
-               fontsize=9, color=base.ACCENT)
+    base.label(
+        ax,
+        5.2,
+        top + 0.35,
+        "shortcut: x itself (identity), or a 1×1 conv + batch norm when the shape changes",
+        fontsize=9,
+        color=base.ACCENT,
+    )
     return fig
 
 
@@ -99,8 +118,14 @@ def draw_inception_module() -> Figure:
     for column, steps in enumerate(paths):
         inception_path(ax, 0.6 + column * 3.6, steps, bottom, top)
     base.box(ax, 1.5, top, 12.0, 0.9, "concatenate along the channels: 64 + 128 + 32 + 32 = 256", role="output")
-    base.label(ax, 7.5, 7.0, "the 1×1 reductions (orange outline) shrink 192 channels to 96 and 16 before the "
-               "expensive 3×3 and 5×5 kernels", fontsize=9, color=base.ACCENT)
+    base.label(
+        ax,
+        7.5,
+        7.0,
+        "the 1×1 reductions (orange outline) shrink 192 channels to 96 and 16 before the expensive 3×3 and 5×5 kernels",
+        fontsize=9,
+        color=base.ACCENT,
+    )
     return fig
 
 
@@ -127,20 +152,43 @@ def draw_densenet_block(layers: int = 4, growth_rate: int = 12) -> Figure:
     if not 1 <= layers <= 6:
         raise ValueError(f"draw between 1 and 6 layers (the drawing must fit a page), got {layers}.")
     width = 0.8 + (layers + 1) * 2.9 + 2.6
-    fig, ax = base.new_figure(width, 6.2, title=f"A dense block: every layer sees all earlier feature maps "
-                                                f"(growth rate k = {growth_rate})")
+    fig, ax = base.new_figure(
+        width, 6.2, title=f"A dense block: every layer sees all earlier feature maps (growth rate k = {growth_rate})"
+    )
     y = 1.6
     centres = dense_layer_boxes(ax, layers, growth_rate, y)
     out_left = centres[-1] + 1.8
-    base.box(ax, out_left, y, 2.4, 1.3, f"block output:\nC + {layers}k channels\n(C + {layers * growth_rate})",
-             role="output", fontsize=8)
+    base.box(
+        ax,
+        out_left,
+        y,
+        2.4,
+        1.3,
+        f"block output:\nC + {layers}k channels\n(C + {layers * growth_rate})",
+        role="output",
+        fontsize=8,
+    )
     centres.append(out_left + 1.2)
     for source, start in enumerate(centres[:-1]):
         for target in range(source + 1, len(centres)):
             color = base.ACCENT if target - source > 1 else base.INK
             curved_arrow(ax, (start + 0.3, y + 1.3), (centres[target] - 0.3, y + 1.3), bend=-0.3, color=color)
-    base.label(ax, width / 2, 0.9, "arrows: feature maps passed on and concatenated (not added, as in ResNet); "
-               "orange ones skip at least one layer", fontsize=9, color=base.MUTED)
-    base.label(ax, width / 2, 0.4, "between blocks, a transition (BN, ReLU, 1×1 conv, 2×2 average pooling) "
-               "reduces the channels and halves the image", fontsize=9, color=base.MUTED)
+    base.label(
+        ax,
+        width / 2,
+        0.9,
+        "arrows: feature maps passed on and concatenated (not added, as in ResNet); "
+        "orange ones skip at least one layer",
+        fontsize=9,
+        color=base.MUTED,
+    )
+    base.label(
+        ax,
+        width / 2,
+        0.4,
+        "between blocks, a transition (BN, ReLU, 1×1 conv, 2×2 average pooling) "
+        "reduces the channels and halves the image",
+        fontsize=9,
+        color=base.MUTED,
+    )
     return fig

@@ -57,26 +57,43 @@ def new_figure(width: float, height: float, title: str | None = None) -> tuple[F
     return fig, ax
 
 
-def box(ax: Axes, x: float, y: float, width: float, height: float, text: str = "", role: str = "plain",
-        fontsize: float = 9, edge: ColorType = INK, rounded: bool = True) -> FancyBboxPatch:
+def box(
+    ax: Axes,
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    text: str = "",
+    role: str = "plain",
+    fontsize: float = 9,
+    edge: ColorType = INK,
+    rounded: bool = True,
+) -> FancyBboxPatch:
     """A box with its lower left corner at ``(x, y)``, filled by ``role`` (a key of ``FILLS``), with ``text``
     centred in it. Returns the patch."""
     if role not in FILLS:
         raise ValueError(f"role should be one of {sorted(FILLS)}, got {role!r}.")
     style = "round,pad=0,rounding_size=0.15" if rounded else "square,pad=0"
-    patch = FancyBboxPatch((x, y), width, height, boxstyle=style, facecolor=FILLS[role], edgecolor=edge,
-                           linewidth=1.2)
+    patch = FancyBboxPatch((x, y), width, height, boxstyle=style, facecolor=FILLS[role], edgecolor=edge, linewidth=1.2)
     ax.add_patch(patch)
     if text:
         ax.text(x + width / 2, y + height / 2, text, ha="center", va="center", fontsize=fontsize, color=INK)
     return patch
 
 
-def arrow(ax: Axes, start: Point, end: Point, text: str | None = None, color: ColorType = INK, fontsize: float = 8,
-          offset: Point = (0.0, 0.15)) -> FancyArrowPatch:
+def arrow(
+    ax: Axes,
+    start: Point,
+    end: Point,
+    text: str | None = None,
+    color: ColorType = INK,
+    fontsize: float = 8,
+    offset: Point = (0.0, 0.15),
+) -> FancyArrowPatch:
     """An arrow from ``start`` to ``end`` (points ``(x, y)``), with ``text`` beside its middle. Returns the patch."""
-    patch = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color=color, linewidth=1.2,
-                            shrinkA=2, shrinkB=2)
+    patch = FancyArrowPatch(
+        start, end, arrowstyle="-|>", mutation_scale=12, color=color, linewidth=1.2, shrinkA=2, shrinkB=2
+    )
     ax.add_patch(patch)
     if text:
         middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
@@ -84,8 +101,7 @@ def arrow(ax: Axes, start: Point, end: Point, text: str | None = None, color: Co
     return patch
 
 
-def label(ax: Axes, x: float, y: float, text: str, fontsize: float = 9, color: ColorType = INK,
-          **kwargs: Any) -> Text:
+def label(ax: Axes, x: float, y: float, text: str, fontsize: float = 9, color: ColorType = INK, **kwargs: Any) -> Text:
     """Text at ``(x, y)``, centred unless ``ha``/``va`` say otherwise. Returns the text artist."""
     kwargs.setdefault("ha", "center")
     kwargs.setdefault("va", "center")

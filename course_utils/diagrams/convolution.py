@@ -24,11 +24,15 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> in
 
     Raises ValueError when the window does not fit even once."""
     if min(size, kernel, stride) < 1 or padding < 0:
-        raise ValueError(f"size, kernel and stride should be at least 1 and padding at least 0, got size {size}, "
-                         f"kernel {kernel}, stride {stride}, padding {padding}.")
+        raise ValueError(
+            f"size, kernel and stride should be at least 1 and padding at least 0, got size {size}, "
+            f"kernel {kernel}, stride {stride}, padding {padding}."
+        )
     if kernel > size + 2 * padding:
-        raise ValueError(f"a kernel of {kernel} pixels does not fit on {size} pixels with padding {padding}: "
-                         "use a smaller kernel or more padding.")
+        raise ValueError(
+            f"a kernel of {kernel} pixels does not fit on {size} pixels with padding {padding}: "
+            "use a smaller kernel or more padding."
+        )
     return (size + 2 * padding - kernel) // stride + 1
 
 
@@ -50,14 +54,26 @@ def _grid(ax: Axes, x: float, y: float, values: np.ndarray, roles: np.ndarray, f
     """Square cells from the top left corner ``(x, y)``, one per entry of ``values`` (text) and ``roles``
     (a key of ``base.FILLS``)."""
     for (row, col), value in np.ndenumerate(values):
-        base.box(ax, x + col * CELL, y - (row + 1) * CELL, CELL, CELL, str(value), role=str(roles[row, col]),
-                 fontsize=fontsize, rounded=False)
+        base.box(
+            ax,
+            x + col * CELL,
+            y - (row + 1) * CELL,
+            CELL,
+            CELL,
+            str(value),
+            role=str(roles[row, col]),
+            fontsize=fontsize,
+            rounded=False,
+        )
 
 
 def _frame(ax: Axes, x: float, y: float, rows: int, cols: int, color: str, style: str = "-") -> None:
     """A thick frame of ``rows`` x ``cols`` cells whose top left corner is ``(x, y)``."""
-    ax.add_patch(Rectangle((x, y - rows * CELL), cols * CELL, rows * CELL, fill=False, edgecolor=color,
-                           linewidth=2.6, linestyle=style))
+    ax.add_patch(
+        Rectangle(
+            (x, y - rows * CELL), cols * CELL, rows * CELL, fill=False, edgecolor=color, linewidth=2.6, linestyle=style
+        )
+    )
 
 
 def draw_padding_and_stride(size: int = 5, kernel: int = 3, padding: int = 1, stride: int = 2) -> Figure:
@@ -65,18 +81,25 @@ def draw_padding_and_stride(size: int = 5, kernel: int = 3, padding: int = 1, st
     first position and one ``stride`` to the right, and the output grid with the two cells they give."""
     out = output_size(size, kernel, stride, padding)
     side = size + 2 * padding
-    fig, ax = base.new_figure(side * CELL + out * CELL + 5.5, side * CELL + 3.2,
-                              title=f"a {kernel}×{kernel} kernel slides over a zero-padded {size}×{size} image, "
-                                    f"stride {stride}")
+    fig, ax = base.new_figure(
+        side * CELL + out * CELL + 5.5,
+        side * CELL + 3.2,
+        title=f"a {kernel}×{kernel} kernel slides over a zero-padded {size}×{size} image, stride {stride}",
+    )
     top = side * CELL + 1.4
     inside = np.zeros((side, side), dtype=bool)
-    inside[padding:padding + size, padding:padding + size] = True
+    inside[padding : padding + size, padding : padding + size] = True
     values = np.where(inside, "x", "0")
     _grid(ax, 0.5, top, values, np.where(inside, "input", "frozen"))
     _frame(ax, 0.5, top, kernel, kernel, base.ACCENT)
     _frame(ax, 0.5 + stride * CELL, top, kernel, kernel, base.INK, style="--")
-    base.arrow(ax, (0.5 + kernel * CELL / 2, top + 0.35), (0.5 + (stride + kernel / 2) * CELL, top + 0.35),
-               f"stride {stride}", color=base.ACCENT)
+    base.arrow(
+        ax,
+        (0.5 + kernel * CELL / 2, top + 0.35),
+        (0.5 + (stride + kernel / 2) * CELL, top + 0.35),
+        f"stride {stride}",
+        color=base.ACCENT,
+    )
     base.label(ax, 0.5 + side * CELL / 2, 0.6, f"{size}×{size} image (x) with padding {padding} (0)", fontsize=9)
     left = side * CELL + 4.0
     roles = np.full((out, out), "output", dtype=object)
@@ -84,15 +107,22 @@ def draw_padding_and_stride(size: int = 5, kernel: int = 3, padding: int = 1, st
     out_top = top - (side - out) * CELL / 2
     _frame(ax, left, out_top, 1, 1, base.ACCENT)
     _frame(ax, left + CELL, out_top, 1, 1, base.INK, style="--")
-    base.arrow(ax, (side * CELL + 0.9, top - side * CELL / 2), (left - 0.3, top - side * CELL / 2),
-               "weighted sum", fontsize=8)
-    base.label(ax, left + out * CELL / 2, 0.6,
-               f"{out}×{out} output: ⌊({size} + 2·{padding} − {kernel}) / {stride}⌋ + 1 = {out}", fontsize=9)
+    base.arrow(
+        ax, (side * CELL + 0.9, top - side * CELL / 2), (left - 0.3, top - side * CELL / 2), "weighted sum", fontsize=8
+    )
+    base.label(
+        ax,
+        left + out * CELL / 2,
+        0.6,
+        f"{out}×{out} output: ⌊({size} + 2·{padding} − {kernel}) / {stride}⌋ + 1 = {out}",
+        fontsize=9,
+    )
     return fig
 
 
-def draw_pooling(values: Sequence[Sequence[int]] = ((1, 1, 2, 4), (5, 6, 7, 8), (3, 2, 1, 0), (1, 2, 3, 4)),
-                 size: int = 2) -> Figure:
+def draw_pooling(
+    values: Sequence[Sequence[int]] = ((1, 1, 2, 4), (5, 6, 7, 8), (3, 2, 1, 0), (1, 2, 3, 4)), size: int = 2
+) -> Figure:
     """``size`` x ``size`` max pooling with stride ``size``: every window of ``values`` (a square grid whose side
     ``size`` divides) in its own fill, and the output cell of the same fill holding the window's largest value."""
     grid = np.asarray(values)
@@ -108,8 +138,11 @@ def draw_pooling(values: Sequence[Sequence[int]] = ((1, 1, 2, 4), (5, 6, 7, 8), 
             roles[window] = fills[(row * out + col) % len(fills)]
             pooled[row, col] = grid[window].max()
     side = grid.shape[0] * CELL
-    fig, ax = base.new_figure(side + out * CELL + 6.0, side + 2.4,
-                              title=f"{size}×{size} max pooling, stride {size}: no weights, the largest value wins")
+    fig, ax = base.new_figure(
+        side + out * CELL + 6.0,
+        side + 2.4,
+        title=f"{size}×{size} max pooling, stride {size}: no weights, the largest value wins",
+    )
     top = side + 1.3
     _grid(ax, 0.5, top, grid, roles, fontsize=10)
     left = side + 4.5
@@ -127,11 +160,16 @@ def draw_receptive_field(layers: int = 3, kernel: int = 3, width: int = 9) -> Fi
     receptive field of each layer written beside it."""
     fields = [receptive_field([kernel] * depth) for depth in range(1, layers + 1)]
     if fields[-1] > width:
-        raise ValueError(f"{layers} layers of {kernel}-wide kernels see {fields[-1]} pixels, more than the "
-                         f"{width} drawn: draw a wider row or fewer layers.")
+        raise ValueError(
+            f"{layers} layers of {kernel}-wide kernels see {fields[-1]} pixels, more than the "
+            f"{width} drawn: draw a wider row or fewer layers."
+        )
     gap = 1.3  # vertical distance between rows
-    fig, ax = base.new_figure(width * CELL + 7.5, (layers + 1) * gap + 1.8,
-                              title=f"each {kernel}×{kernel} convolution widens what one unit sees")
+    fig, ax = base.new_figure(
+        width * CELL + 7.5,
+        (layers + 1) * gap + 1.8,
+        title=f"each {kernel}×{kernel} convolution widens what one unit sees",
+    )
     centre = width // 2
     x0 = 0.8
     for depth in range(layers + 1):
@@ -145,14 +183,24 @@ def draw_receptive_field(layers: int = 3, kernel: int = 3, width: int = 9) -> Fi
         base.label(ax, x0 + width * CELL + 0.3, y + 0.4 * CELL, name, ha="left", fontsize=9)
         if depth > 0:
             below = fields[depth - 1]
-            base.label(ax, x0 + width * CELL + 2.2, y + 0.4 * CELL, f"one unit sees {below}×{below} pixels",
-                       ha="left", fontsize=8, color=base.MUTED)
+            base.label(
+                ax,
+                x0 + width * CELL + 2.2,
+                y + 0.4 * CELL,
+                f"one unit sees {below}×{below} pixels",
+                ha="left",
+                fontsize=8,
+                color=base.MUTED,
+            )
         if depth < layers:
             upper = 1 if depth + 1 == layers else fields[layers - depth - 2]
             upper_first = centre - upper // 2
             for unit in range(upper_first, upper_first + upper):
                 for offset in range(-(kernel // 2), kernel // 2 + 1):
-                    ax.plot([x0 + (unit + 0.5) * CELL, x0 + (unit + offset + 0.5) * CELL],
-                            [y + gap, y + CELL * 0.8], color=base.ACCENT if unit == centre else base.MUTED,
-                            linewidth=0.9)
+                    ax.plot(
+                        [x0 + (unit + 0.5) * CELL, x0 + (unit + offset + 0.5) * CELL],
+                        [y + gap, y + CELL * 0.8],
+                        color=base.ACCENT if unit == centre else base.MUTED,
+                        linewidth=0.9,
+                    )
     return fig

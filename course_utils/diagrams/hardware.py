@@ -41,10 +41,17 @@ def draw_data_parallelism(replicas: int = 4) -> Figure:
     for centre in centres:
         base.arrow(ax, (centre, 7.6), (centre, 7.2))
     mean = " + ".join(f"g{index + 1}" for index in range(replicas))
-    base.box(ax, 0.4, 1.2, span, 1.0, f"all-reduce: every replica receives g = ({mean}) / {replicas}",
-             role="output")
-    base.box(ax, 0.4, 0.1, span, 0.7, "each replica applies the same update w ← w − η·g: the copies stay identical",
-             role="plain", fontsize=8)
+    base.box(ax, 0.4, 1.2, span, 1.0, f"all-reduce: every replica receives g = ({mean}) / {replicas}", role="output")
+    base.box(
+        ax,
+        0.4,
+        0.1,
+        span,
+        0.7,
+        "each replica applies the same update w ← w − η·g: the copies stay identical",
+        role="plain",
+        fontsize=8,
+    )
     base.arrow(ax, (0.4 + span / 2, 1.2), (0.4 + span / 2, 0.8))
     note_x = 0.4 + span + 0.3
     base.label(ax, note_x, 5.1, "computed in\nparallel, one\nslice each", fontsize=8, color=base.MUTED, ha="left")
@@ -59,8 +66,17 @@ def systolic_grid(ax: Axes, size: int, left: float, bottom: float, cell: float) 
         for column in range(size):
             x = left + column * cell
             y = bottom + (size - 1 - row) * cell
-            base.box(ax, x, y, cell * 0.7, cell * 0.7, f"w{row + 1}{column + 1}\n×, +", role="weight", fontsize=8,
-                     rounded=False)
+            base.box(
+                ax,
+                x,
+                y,
+                cell * 0.7,
+                cell * 0.7,
+                f"w{row + 1}{column + 1}\n×, +",
+                role="weight",
+                fontsize=8,
+                rounded=False,
+            )
             if column < size - 1:
                 base.arrow(ax, (x + cell * 0.7, y + cell * 0.45), (x + cell, y + cell * 0.45))
             if row < size - 1:
@@ -76,23 +92,44 @@ def draw_systolic_array(size: int = 4) -> Figure:
         raise ValueError(f"draw a grid of 2 to 6 cells a side (the drawing must fit a page), got {size}.")
     cell, left, bottom = 1.6, 4.2, 1.6
     width, height = left + size * cell + 4.8, bottom + size * cell + 1.4
-    fig, ax = base.new_figure(width, height, title=f"A systolic array ({size} × {size} here; 128 × 128 in a TPU's "
-                                                   "matrix unit)")
+    fig, ax = base.new_figure(
+        width, height, title=f"A systolic array ({size} × {size} here; 128 × 128 in a TPU's matrix unit)"
+    )
     systolic_grid(ax, size, left, bottom, cell)
     for row in range(size):
         y = bottom + (size - 1 - row) * cell + cell * 0.45
         waiting = "  ".join(["·"] * row + [f"x{row + 1}"])
         base.label(ax, left - 0.5, y, waiting, fontsize=8, ha="right")
         base.arrow(ax, (left - 0.45, y), (left, y))
-    base.label(ax, left - 0.5, bottom + size * cell + 0.35, "inputs, one row a cycle later\nthan the row above",
-               fontsize=8, color=base.MUTED, ha="right")
+    base.label(
+        ax,
+        left - 0.5,
+        bottom + size * cell + 0.35,
+        "inputs, one row a cycle later\nthan the row above",
+        fontsize=8,
+        color=base.MUTED,
+        ha="right",
+    )
     for column in range(size):
         x = left + column * cell + cell * 0.35
         base.arrow(ax, (x, bottom), (x, bottom - 0.6), color=base.ACCENT)
         base.label(ax, x, bottom - 0.9, f"y{column + 1}", fontsize=8, color=base.ACCENT)
     notes_x = left + size * cell + 0.2
-    base.label(ax, notes_x, bottom + size * cell * 0.7, "each cell, every cycle:\nsum from above\n+ its weight × "
-               "the input\n→ passes the input right\nand the sum down", fontsize=8, ha="left")
-    base.label(ax, notes_x, bottom + size * cell * 0.2, "no memory access\nbetween the cells:\n"
-               f"{size * size} products per cycle", fontsize=8, color=base.MUTED, ha="left")
+    base.label(
+        ax,
+        notes_x,
+        bottom + size * cell * 0.7,
+        "each cell, every cycle:\nsum from above\n+ its weight × the input\n→ passes the input right\nand the sum down",
+        fontsize=8,
+        ha="left",
+    )
+    base.label(
+        ax,
+        notes_x,
+        bottom + size * cell * 0.2,
+        f"no memory access\nbetween the cells:\n{size * size} products per cycle",
+        fontsize=8,
+        color=base.MUTED,
+        ha="left",
+    )
     return fig

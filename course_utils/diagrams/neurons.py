@@ -41,8 +41,10 @@ def draw_neuron(inputs: int = 784, unit: str = "k", activation: str | None = Non
         ValueError: ``inputs`` is below 3 (the drawing shows two inputs and the last one), or ``unit`` is empty.
     """
     if int(inputs) != inputs or inputs < 3:
-        raise ValueError(f"inputs should be a whole number of at least 3 (the drawing shows x1, x2 and the last "
-                         f"input), got {inputs!r}.")
+        raise ValueError(
+            f"inputs should be a whole number of at least 3 (the drawing shows x1, x2 and the last "
+            f"input), got {inputs!r}."
+        )
     if not unit:
         raise ValueError("unit should name the unit in the formulas, such as 'k', got an empty string.")
     width = 16.5 if activation else 13.0
@@ -54,14 +56,23 @@ def draw_neuron(inputs: int = 784, unit: str = "k", activation: str | None = Non
         base.box(ax, 9.4, 2.85, 2.4, 1.1, activation, role="layer", fontsize=10)
         base.arrow(ax, (end, _SUM_CENTRE[1]), (9.4, _SUM_CENTRE[1]), f"$z_{_subscript(unit)}$")
         base.arrow(ax, (11.8, _SUM_CENTRE[1]), (13.0, _SUM_CENTRE[1]))
-        base.box(ax, 13.0, 2.75, 3.2, 1.3, f"output\n$a_{_subscript(unit)} = $ {activation}$(z_{_subscript(unit)})$",
-                 role="output", fontsize=9)
+        base.box(
+            ax,
+            13.0,
+            2.75,
+            3.2,
+            1.3,
+            f"output\n$a_{_subscript(unit)} = $ {activation}$(z_{_subscript(unit)})$",
+            role="output",
+            fontsize=9,
+        )
     else:
         base.arrow(ax, (end, _SUM_CENTRE[1]), (9.6, _SUM_CENTRE[1]))
-        base.box(ax, 9.6, 2.75, 3.1, 1.3, f"score $z_{_subscript(unit)}$\nof class {unit}", role="output",
-                 fontsize=10)
-    formula = (f"$z_{_subscript(unit)} = x_1 W_{_subscript('1' + unit)} + x_2 W_{_subscript('2' + unit)} + \\dots + "
-               f"x_{_subscript(inputs)} W_{_subscript(str(inputs) + unit)} + b_{_subscript(unit)}$")
+        base.box(ax, 9.6, 2.75, 3.1, 1.3, f"score $z_{_subscript(unit)}$\nof class {unit}", role="output", fontsize=10)
+    formula = (
+        f"$z_{_subscript(unit)} = x_1 W_{_subscript('1' + unit)} + x_2 W_{_subscript('2' + unit)} + \\dots + "
+        f"x_{_subscript(inputs)} W_{_subscript(str(inputs) + unit)} + b_{_subscript(unit)}$"
+    )
     base.label(ax, width / 2, 0.45, formula, fontsize=11)
     return fig
 
@@ -76,27 +87,37 @@ def _inputs_and_weights(ax: Axes, inputs: int, unit: str) -> None:
             continue
         base.box(ax, 0.3, y - 0.45, 1.6, 0.9, f"$x_{_subscript(index)}$", role="input", fontsize=11)
         weight = f"$W_{_subscript(str(index) + unit)}$"
-        base.arrow(ax, (1.9, y), (_SUM_CENTRE[0] - _SUM_RADIUS, _SUM_CENTRE[1] + (y - 3.9) * 0.25), weight,
-                   color=base.INK, fontsize=10, offset=(0.0, 0.1))
+        base.arrow(
+            ax,
+            (1.9, y),
+            (_SUM_CENTRE[0] - _SUM_RADIUS, _SUM_CENTRE[1] + (y - 3.9) * 0.25),
+            weight,
+            color=base.INK,
+            fontsize=10,
+            offset=(0.0, 0.1),
+        )
 
 
 def _sum_node(ax: Axes, unit: str) -> None:
     """The circle that adds the weighted inputs and the bias, with the bias arriving from above."""
-    ax.add_patch(Circle(_SUM_CENTRE, _SUM_RADIUS, facecolor=base.FILLS["weight"], edgecolor=base.INK,
-                        linewidth=1.2))
+    ax.add_patch(Circle(_SUM_CENTRE, _SUM_RADIUS, facecolor=base.FILLS["weight"], edgecolor=base.INK, linewidth=1.2))
     base.label(ax, *_SUM_CENTRE, "Σ", fontsize=16)
     bias_top = _SUM_CENTRE[1] + 2.5
-    base.box(ax, _SUM_CENTRE[0] - 1.1, bias_top - 0.2, 2.2, 0.9, f"bias $b_{_subscript(unit)}$", role="weight",
-             fontsize=10)
+    base.box(
+        ax, _SUM_CENTRE[0] - 1.1, bias_top - 0.2, 2.2, 0.9, f"bias $b_{_subscript(unit)}$", role="weight", fontsize=10
+    )
     base.arrow(ax, (_SUM_CENTRE[0], bias_top - 0.2), (_SUM_CENTRE[0], _SUM_CENTRE[1] + _SUM_RADIUS))
 
 
 _COLUMN_STEP, _UNIT_STEP, _UNIT_RADIUS, _MIDDLE = 4.4, 1.15, 0.36, 5.6
 
 
-def draw_dense_network(sizes: Sequence[int] = (784, 400, 100, 10),
-                       activations: Sequence[str | None] = ("ReLU", "ReLU", None),
-                       output: str | None = "Softmax", shown: int = 4) -> Figure:
+def draw_dense_network(
+    sizes: Sequence[int] = (784, 400, 100, 10),
+    activations: Sequence[str | None] = ("ReLU", "ReLU", None),
+    output: str | None = "Softmax",
+    shown: int = 4,
+) -> Figure:
     """Draw a dense network as columns of units, each unit joined to every unit of the next column.
 
     Args:
@@ -118,12 +139,16 @@ def draw_dense_network(sizes: Sequence[int] = (784, 400, 100, 10),
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes should list the inputs and at least one layer, each at least 1, got {sizes}.")
     if len(activations) != len(sizes) - 1:
-        raise ValueError(f"activations should name one activation (or None) per dense layer, {len(sizes) - 1} "
-                         f"for sizes {sizes}, got {len(activations)}.")
+        raise ValueError(
+            f"activations should name one activation (or None) per dense layer, {len(sizes) - 1} "
+            f"for sizes {sizes}, got {len(activations)}."
+        )
     if shown < 2:
         raise ValueError(f"shown should be at least 2 (a first and a last unit), got {shown}.")
     width = 1.6 + _COLUMN_STEP * (len(sizes) - 1) + (4.6 if output else 1.6)
-    fig, ax = base.new_figure(width, 10.2, title="a dense network: every unit is connected to every unit of the next layer")
+    fig, ax = base.new_figure(
+        width, 10.2, title="a dense network: every unit is connected to every unit of the next layer"
+    )
     columns = [_unit_positions(1.6 + _COLUMN_STEP * i, size, shown) for i, size in enumerate(sizes)]
     for i, (left, right) in enumerate(pairwise(columns)):
         for start in left:
@@ -157,7 +182,8 @@ def _unit_positions(x: float, size: int, shown: int) -> list[tuple[float, float]
 def _draw_units(ax: Axes, column: list[tuple[float, float]], size: int, shown: int, role: str) -> None:
     """Circles for the units of one column, filled by ``role``, and an ellipsis where units are left out."""
     for centre in column:
-        ax.add_patch(Circle(centre, _UNIT_RADIUS, facecolor=base.FILLS[role], edgecolor=base.INK, linewidth=1.1,
-                            zorder=2))
+        ax.add_patch(
+            Circle(centre, _UNIT_RADIUS, facecolor=base.FILLS[role], edgecolor=base.INK, linewidth=1.1, zorder=2)
+        )
     if size > shown:
         base.label(ax, column[-1][0], (column[-2][1] + column[-1][1]) / 2, "⋮", fontsize=14)

@@ -3,10 +3,19 @@ import pytest
 from course_utils import config
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("1", True), ("true", True), ("YES", True), (" on ", True),
-    ("0", False), ("", False), ("false", False), ("off", False),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        (" on ", True),
+        ("0", False),
+        ("", False),
+        ("false", False),
+        ("off", False),
+    ],
+)
 def test_quick_mode_reads_the_variable(value, expected):
     assert config.quick_mode({"COURSE_QUICK": value}) is expected
 
@@ -37,9 +46,15 @@ def test_data_dir_names_a_missing_folder_and_the_fix(tmp_path):
     assert "course-data stage" in str(error.value)
 
 
-@pytest.mark.parametrize("value, default, expected", [
-    ("", True, True), ("", False, False), (" Off ", True, False), ("yes", False, True),
-])
+@pytest.mark.parametrize(
+    "value, default, expected",
+    [
+        ("", True, True),
+        ("", False, False),
+        (" Off ", True, False),
+        ("yes", False, True),
+    ],
+)
 def test_env_flag_reads_any_variable_with_a_default(value, default, expected):
     assert config.env_flag("COURSE_SOMETHING", default, {"COURSE_SOMETHING": value}) is expected
     assert config.env_flag("COURSE_SOMETHING", default, {}) is default

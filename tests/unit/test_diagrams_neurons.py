@@ -44,9 +44,16 @@ def test_a_neuron_needs_at_least_three_whole_inputs(inputs):
 def test_a_dense_network_labels_each_layer_with_its_parameter_count_and_the_total():
     fig = neurons.draw_dense_network((784, 400, 100, 10), ("ReLU", "ReLU", None))
     texts = base.texts(fig)
-    for expected in ("784·400 + 400\n= 314,000", "400·100 + 100\n= 40,100", "100·10 + 10\n= 1,010",
-                     "parameters in all: 355,110", "Dense(400)\nReLU", "Dense(10)\nno activation",
-                     "Softmax\n10 outputs", "784 inputs"):
+    for expected in (
+        "784·400 + 400\n= 314,000",
+        "400·100 + 100\n= 40,100",
+        "100·10 + 10\n= 1,010",
+        "parameters in all: 355,110",
+        "Dense(400)\nReLU",
+        "Dense(10)\nno activation",
+        "Softmax\n10 outputs",
+        "784 inputs",
+    ):
         assert expected in texts, (expected, texts)
     assert all(base.readable(color) for color in _colors_of_texts(fig))
     plt.close(fig)
@@ -63,12 +70,15 @@ def test_a_dense_network_draws_every_unit_of_a_small_layer_and_elides_a_large_on
     plt.close(fig)
 
 
-@pytest.mark.parametrize("sizes, activations, shown, message", [
-    ((784,), (), 4, "at least one layer"),
-    ((784, 0), (None,), 4, "at least 1"),
-    ((784, 10), ("ReLU", None), 4, "one activation"),
-    ((784, 10), (None,), 1, "shown should be at least 2"),
-])
+@pytest.mark.parametrize(
+    "sizes, activations, shown, message",
+    [
+        ((784,), (), 4, "at least one layer"),
+        ((784, 0), (None,), 4, "at least 1"),
+        ((784, 10), ("ReLU", None), 4, "one activation"),
+        ((784, 10), (None,), 1, "shown should be at least 2"),
+    ],
+)
 def test_a_dense_network_refuses_what_it_cannot_draw(sizes, activations, shown, message):
     with pytest.raises(ValueError, match=message):
         neurons.draw_dense_network(sizes, activations, shown=shown)

@@ -11,8 +11,11 @@ def test_the_drawing_cuts_the_source_and_freezes_what_it_keeps():
     assert "cut here" in shown and "new head: Dense + softmax" in shown
     assert "output: 1,000 ImageNet classes" in shown and "output: our 5 classes" in shown
     assert shown.count("convolutions: textures") == 2  # in the source and, frozen, in the new network
-    frozen = [patch for patch in fig.axes[0].patches
-              if matplotlib.colors.to_hex(patch.get_facecolor()) == base.FILLS["frozen"]]
+    frozen = [
+        patch
+        for patch in fig.axes[0].patches
+        if matplotlib.colors.to_hex(patch.get_facecolor()) == base.FILLS["frozen"]
+    ]
     assert len(frozen) == len(transfer.SOURCE_EXTRACTOR)
     assert all(base.readable(text.get_color()) for text in fig.axes[0].texts)
     plt.close(fig)

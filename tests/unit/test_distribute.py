@@ -22,8 +22,10 @@ class _Log(list):
 @pytest.fixture()
 def no_tpu(monkeypatch):
     """A machine without TPU: the resolver raises the error TensorFlow gives when it finds no TPU."""
+
     def resolver(tpu=None, **kwargs):
         raise ValueError("Please provide a TPU Name to connect to.")
+
     monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver", resolver)
 
 

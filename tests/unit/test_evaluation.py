@@ -15,11 +15,14 @@ def test_confusion_matrix_takes_probabilities():
     assert confusion_matrix([0, 1, 1], probabilities, num_classes=2).tolist() == [[1, 0], [1, 1]]
 
 
-@pytest.mark.parametrize("y_true, y_pred, message", [
-    ([0, 1], [0], "differ in length"),
-    ([0, 5], [0, 1], "outside 0..2"),
-    (np.zeros((2, 2, 2)), [0, 1], "shape"),
-])
+@pytest.mark.parametrize(
+    "y_true, y_pred, message",
+    [
+        ([0, 1], [0], "differ in length"),
+        ([0, 5], [0, 1], "outside 0..2"),
+        (np.zeros((2, 2, 2)), [0, 1], "shape"),
+    ],
+)
 def test_confusion_matrix_rejects_bad_input(y_true, y_pred, message):
     with pytest.raises(ValueError, match=message):
         confusion_matrix(y_true, y_pred, num_classes=3)

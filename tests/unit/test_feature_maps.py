@@ -21,6 +21,7 @@ def _texts(ax):
 
 # --- layouts ---
 
+
 def test_to_image_batch_adds_batch_and_channel_axes(digit):
     batch = feature_maps.to_image_batch(digit)
     assert batch.shape == (1, 28, 28, 1) and batch.dtype == np.float32
@@ -42,11 +43,14 @@ def test_stack_kernels_puts_each_kernel_in_its_output_channel():
     assert feature_maps.stack_kernels(X_KERNEL).shape == (3, 3, 1, 1)
 
 
-@pytest.mark.parametrize("kernels, message", [
-    ([], "no kernels"),
-    ([np.zeros((3, 3)), np.zeros((2, 2))], "same shape"),
-    ([np.zeros(3)], "2-D"),
-])
+@pytest.mark.parametrize(
+    "kernels, message",
+    [
+        ([], "no kernels"),
+        ([np.zeros((3, 3)), np.zeros((2, 2))], "same shape"),
+        ([np.zeros(3)], "2-D"),
+    ],
+)
 def test_stack_kernels_rejects_bad_input(kernels, message):
     with pytest.raises(ValueError, match=message):
         feature_maps.stack_kernels(kernels)
@@ -54,8 +58,12 @@ def test_stack_kernels_rejects_bad_input(kernels, message):
 
 def test_layouts_match_what_tf_nn_conv2d_expects(digit):
     tf = pytest.importorskip("tensorflow")
-    maps = tf.nn.conv2d(feature_maps.to_image_batch(digit), feature_maps.stack_kernels([HORIZONTAL, VERTICAL]),
-                        strides=1, padding="VALID").numpy()
+    maps = tf.nn.conv2d(
+        feature_maps.to_image_batch(digit),
+        feature_maps.stack_kernels([HORIZONTAL, VERTICAL]),
+        strides=1,
+        padding="VALID",
+    ).numpy()
     assert maps.shape == (1, 26, 26, 2)
     # value at (row 10, col 5) of the horizontal map, computed by hand
     assert np.isclose(maps[0, 10, 5, 0], np.sum(digit[10:13, 5:8] * HORIZONTAL), atol=1e-5)
@@ -63,6 +71,7 @@ def test_layouts_match_what_tf_nn_conv2d_expects(digit):
 
 
 # --- kernels and feature maps ---
+
 
 def test_plot_kernels_writes_integer_weights_and_titles():
     fig = feature_maps.plot_kernels([HORIZONTAL, VERTICAL], titles=["h", "v"])
@@ -86,18 +95,21 @@ def test_plot_kernels_writes_decimals_for_learned_weights():
     assert _texts(fig.axes[0]) == ["0.12", "-0.50", "0.25", "1.00"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"kernels": np.zeros(3)}, "kernels should have shape"),
-    ({"kernels": np.zeros((3, 3, 1, 4)), "in_channel": 1}, "in_channel 1 does not exist"),
-    ({"kernels": [HORIZONTAL], "titles": ["a", "b"]}, "2 titles for 1 panels"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"kernels": np.zeros(3)}, "kernels should have shape"),
+        ({"kernels": np.zeros((3, 3, 1, 4)), "in_channel": 1}, "in_channel 1 does not exist"),
+        ({"kernels": [HORIZONTAL], "titles": ["a", "b"]}, "2 titles for 1 panels"),
+    ],
+)
 def test_plot_kernels_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         feature_maps.plot_kernels(**kwargs)
 
 
 def test_plot_feature_maps_uses_a_diverging_scale_only_for_signed_maps(digit):
-    edges = np.array([[np.sum(digit[r:r + 3, c:c + 3] * HORIZONTAL) for c in range(26)] for r in range(26)])
+    edges = np.array([[np.sum(digit[r : r + 3, c : c + 3] * HORIZONTAL) for c in range(26)] for r in range(26)])
     fig = feature_maps.plot_feature_maps([edges, np.maximum(edges, 0)], titles=["signed", "relu"], show_shape=True)
     signed, relu = fig.axes
     assert signed.get_title() == "signed\n26×26"
@@ -116,12 +128,15 @@ def test_plot_feature_maps_splits_a_layer_output_into_channels():
     assert fig._suptitle.get_text() == "layer"
 
 
-@pytest.mark.parametrize("maps, message", [
-    (np.zeros((2, 5, 5, 3)), "one image"),
-    (np.zeros(5), "feature maps should have shape"),
-    ([np.zeros((3, 3)), np.zeros(3)], "2-D"),
-    ([], "2-D"),
-])
+@pytest.mark.parametrize(
+    "maps, message",
+    [
+        (np.zeros((2, 5, 5, 3)), "one image"),
+        (np.zeros(5), "feature maps should have shape"),
+        ([np.zeros((3, 3)), np.zeros(3)], "2-D"),
+        ([], "2-D"),
+    ],
+)
 def test_plot_feature_maps_rejects_bad_input(maps, message):
     with pytest.raises(ValueError, match=message):
         feature_maps.plot_feature_maps(maps)

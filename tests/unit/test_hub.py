@@ -14,12 +14,14 @@ def saved_model(tmp_path_factory):
     import keras
 
     keras.utils.set_random_seed(0)
-    backbone = keras.Sequential([
-        keras.Input((16, 16, 3)),
-        keras.layers.Conv2D(4, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(8),
-    ])
+    backbone = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(8),
+        ]
+    )
     path = tmp_path_factory.mktemp("module") / "feature_vector"
     export_feature_extractor(backbone, path, image_size=16)
     images = np.random.default_rng(0).random((6, 16, 16, 3)).astype("float32")

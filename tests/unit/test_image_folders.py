@@ -34,13 +34,14 @@ def class_folders(tmp_path, fashion_test):
 
 # --- the flowers archive (keras.utils.get_file, from a local file:// URL) ---
 
+
 @pytest.fixture()
 def flowers_archive(tmp_path, fashion_test):
     """A small flower_photos.tgz of the real archive's layout (flower_photos/<class>/<image>.jpg) and its SHA-256."""
     images, _ = fashion_test
     photos = tmp_path / "made" / "flower_photos"
     for name, start in (("daisy", 0), ("tulips", 3)):
-        write_jpegs(images[start:start + 3], ["a", "b", "c"], photos / name)
+        write_jpegs(images[start : start + 3], ["a", "b", "c"], photos / name)
     archive = tmp_path / "served" / "flower_photos.tgz"
     archive.parent.mkdir()
     with tarfile.open(archive, "w:gz") as tar:
@@ -102,6 +103,7 @@ def test_a_full_disk_is_not_called_a_failed_download(tmp_path, monkeypatch):
 
 
 # --- JPEG files, listing, splitting ---
+
 
 def test_list_images_finds_class_folders_and_ignores_other_files(class_folders):
     rows, class_names = image_folders.list_images(class_folders)
@@ -169,6 +171,7 @@ def test_take_per_class():
 
 # --- the offline data set ---
 
+
 def test_load_image_csvs_offline_reads_the_staged_standin(staged_dir, tmp_path, monkeypatch, capsys):
     # a copy of the staged quick stand-in in another place: the CSVs name files relative to their folder
     data_dir = tmp_path / "moved"
@@ -181,7 +184,9 @@ def test_load_image_csvs_offline_reads_the_staged_standin(staged_dir, tmp_path, 
     assert data.train_csv.parent == tmp_path / "cache" / image_folders.STANDIN_JPEGS_QUICK, "CSVs go to the cache"
     out = capsys.readouterr().out
     assert "real Fashion-MNIST" in out and "[quick mode]" in out
-    assert f"$COURSE_DATA_DIR/{image_folders.STANDIN_JPEGS_QUICK}" in out and str(data_dir) not in out, "no machine path"
+    assert f"$COURSE_DATA_DIR/{image_folders.STANDIN_JPEGS_QUICK}" in out and str(data_dir) not in out, (
+        "no machine path"
+    )
     rows = image_folders.read_csv(data.train_csv)
     assert len(rows) > 500 and [label for _, label in rows[:5]] == data.class_names, "balanced, interleaved"
     path, label = rows[0]

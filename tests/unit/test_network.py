@@ -17,19 +17,29 @@ def _raised_by_get_file(cause):
         return error
 
 
-@pytest.mark.parametrize("error", [
-    _raised_by_get_file(urllib.error.URLError("[Errno -3] Temporary failure in name resolution")),
-    _raised_by_get_file(urllib.error.HTTPError("https://example.invalid", 503, "Service Unavailable", {}, None)),
-    ConnectionResetError("reset by peer"), TimeoutError("timed out"), socket.gaierror(-3, "no name"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        _raised_by_get_file(urllib.error.URLError("[Errno -3] Temporary failure in name resolution")),
+        _raised_by_get_file(urllib.error.HTTPError("https://example.invalid", 503, "Service Unavailable", {}, None)),
+        ConnectionResetError("reset by peer"),
+        TimeoutError("timed out"),
+        socket.gaierror(-3, "no name"),
+    ],
+)
 def test_a_failed_request_is_a_download_failure(error):
     assert is_download_failure(error)
 
 
-@pytest.mark.parametrize("error", [
-    OSError(28, "No space left on device"), ValueError("Incomplete or corrupted file detected"),
-    Exception("File is not a zip file"), KeyError("x_train"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(28, "No space left on device"),
+        ValueError("Incomplete or corrupted file detected"),
+        Exception("File is not a zip file"),
+        KeyError("x_train"),
+    ],
+)
 def test_a_full_disk_a_corrupt_cache_or_a_bug_is_not(error):
     assert not is_download_failure(error)
 

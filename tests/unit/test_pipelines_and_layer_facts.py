@@ -40,11 +40,14 @@ def test_make_dataset_keeps_order_for_evaluation():
     assert "Shuffle" not in describe_pipeline(dataset)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"labels": np.arange(3)}, "differ in length"),
-    ({"images": np.zeros((0, 28, 28), np.uint8), "labels": np.zeros(0)}, "zero images"),
-    ({"batch_size": 0}, "at least 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"labels": np.arange(3)}, "differ in length"),
+        ({"images": np.zeros((0, 28, 28), np.uint8), "labels": np.zeros(0)}, "zero images"),
+        ({"batch_size": 0}, "at least 1"),
+    ],
+)
 def test_make_dataset_rejects_bad_input(kwargs, message):
     images, labels = _numbered(4)
     arguments = {"images": images, "labels": labels, **kwargs}
@@ -58,8 +61,9 @@ def test_describe_pipeline_rejects_other_objects():
 
 
 def test_describe_layers_of_the_linear_model():
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10),
-                              keras.layers.Softmax()])
+    model = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10), keras.layers.Softmax()]
+    )
     rows = describe_layers(model)
     assert [r["type"] for r in rows] == ["Flatten", "Dense", "Softmax"]
     assert rows[0]["output_shape"] == (None, 784)

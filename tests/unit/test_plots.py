@@ -46,11 +46,14 @@ def test_show_images_accepts_a_channel_axis_and_pads_the_grid():
     assert sum(ax.axison for ax in fig.axes) == 5
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"images": np.zeros((0, 28, 28))}, "no images"),
-    ({"images": np.zeros((28, 28))}, "shape"),
-    ({"images": np.zeros((2, 28, 28)), "labels": [1]}, "labels has 1 entries for 2 images"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"images": np.zeros((0, 28, 28))}, "no images"),
+        ({"images": np.zeros((28, 28))}, "shape"),
+        ({"images": np.zeros((2, 28, 28)), "labels": [1]}, "labels has 1 entries for 2 images"),
+    ],
+)
 def test_show_images_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plots.show_images(**kwargs)

@@ -23,14 +23,23 @@ def _private_uses(tree):
     """(line, name, what) for each underscore name that a module takes from elsewhere."""
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            yield from ((node.lineno, alias.name, f"from {node.module} import {alias.name}")
-                        for alias in node.names if _private(alias.name))
+            yield from (
+                (node.lineno, alias.name, f"from {node.module} import {alias.name}")
+                for alias in node.names
+                if _private(alias.name)
+            )
         elif isinstance(node, ast.Attribute) and _private(node.attr):
             if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
                 yield node.lineno, node.attr, ast.unparse(node)
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
-              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
-              and isinstance(node.args[1].value, str) and _private(node.args[1].value)):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr")
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and _private(node.args[1].value)
+        ):
             yield node.lineno, node.args[1].value, ast.unparse(node)
 
 
@@ -38,8 +47,10 @@ def _private_uses(tree):
 def test_modules_use_only_public_names_of_other_modules_and_libraries(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = [f"line {line}: {what}" for line, name, what in _private_uses(tree) if (path.name, name) not in ALLOWED]
-    assert not found, (f"{path.relative_to(PACKAGE.parent)} uses private names: {found}. Make the name public in "
-                       "its own module (and document it), or find the library's public API for it.")
+    assert not found, (
+        f"{path.relative_to(PACKAGE.parent)} uses private names: {found}. Make the name public in "
+        "its own module (and document it), or find the library's public API for it."
+    )
 
 
 def test_the_rule_finds_what_it_forbids():

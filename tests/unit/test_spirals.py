@@ -43,13 +43,16 @@ def test_the_two_arm_spiral_is_not_linearly_separable():
     assert accuracy < 0.7
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_per_class": 0}, "n_per_class"),
-    ({"classes": 1}, "classes"),
-    ({"classes": 11}, "classes"),
-    ({"turns": 0}, "turns"),
-    ({"noise": -0.1}, "noise"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_per_class": 0}, "n_per_class"),
+        ({"classes": 1}, "classes"),
+        ({"classes": 11}, "classes"),
+        ({"turns": 0}, "turns"),
+        ({"noise": -0.1}, "noise"),
+    ],
+)
 def test_make_spiral_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         spirals.make_spiral(**kwargs)
@@ -57,6 +60,7 @@ def test_make_spiral_rejects_bad_arguments(kwargs, message):
 
 def test_decision_grid_accepts_every_output_form():
     points = np.array([[-1.0, -1.0], [1.0, 1.0]])
+
     def labels_out(grid):
         return (grid[:, 0] > 0).astype(int)
 
@@ -86,8 +90,9 @@ def test_decision_grid_rejects_bad_input():
 
 def test_plot_decision_boundary_reports_the_accuracy_and_draws_every_class():
     points, labels = spirals.make_spiral(n_per_class=100, seed=2)
-    fig = spirals.plot_decision_boundary(lambda g: (g[:, 0] > 0).astype(int), points, labels,
-                                          title="a vertical line", resolution=50)
+    fig = spirals.plot_decision_boundary(
+        lambda g: (g[:, 0] > 0).astype(int), points, labels, title="a vertical line", resolution=50
+    )
     ax = fig.axes[0]
     expected = np.mean((points[:, 0] > 0).astype(int) == labels)
     assert ax.get_title() == f"a vertical line: accuracy {expected:.0%}"
@@ -98,8 +103,7 @@ def test_plot_decision_boundary_reports_the_accuracy_and_draws_every_class():
 def test_plot_decision_boundary_draws_into_given_axes():
     points, labels = spirals.make_spiral(n_per_class=20)
     fig, (left, right) = plt.subplots(1, 2)
-    returned = spirals.plot_decision_boundary(lambda g: np.zeros(len(g), int), points, labels, ax=right,
-                                               resolution=10)
+    returned = spirals.plot_decision_boundary(lambda g: np.zeros(len(g), int), points, labels, ax=right, resolution=10)
     assert returned is fig
     assert right.get_title() == "accuracy 50%" and not left.collections
 

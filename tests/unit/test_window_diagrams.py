@@ -33,11 +33,12 @@ def test_plot_convolution_can_hide_the_value_and_write_the_weights_on_the_patch(
     image = np.arange(35).reshape(5, 7)
     kernel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
     feature_map = np.arange(6).reshape(2, 3)
-    fig = window_diagrams.plot_convolution(image, kernel, feature_map, position=(1, 2), stride=2,
-                                           weights_on_patch=True, hide_value=True)
+    fig = window_diagrams.plot_convolution(
+        image, kernel, feature_map, position=(1, 2), stride=2, weights_on_patch=True, hide_value=True
+    )
     image_ax, _, map_ax = fig.axes
     assert _texts(map_ax) == ["0", "1", "2", "3", "4", "?"]
-    small = _texts(image_ax)[image.size:]
+    small = _texts(image_ax)[image.size :]
     assert small == ["×" + str(w) for w in kernel.ravel()]
     # the first weight sits in the patch's top-left pixel: row 1 * 2, column 2 * 2
     x, y = image_ax.texts[image.size].get_position()

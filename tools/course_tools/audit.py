@@ -43,8 +43,15 @@ AXE_PREFIX = ROOT / BUILD / "npm-axe-core"
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM") or shutil.which("chromium") or "chromium")
 # What the brief for this machine asks of a headless Chromium: no sandbox as root, no GPU, no network chatter.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 # The pages besides those of _toc.yml.
 OTHER_PAGES = ("search.html", "genindex.html", "index.html")
@@ -53,8 +60,12 @@ OTHER_PAGES = ("search.html", "genindex.html", "index.html")
 def axe_script(prefix: str | Path = AXE_PREFIX) -> Path:
     """Return the path of ``axe.min.js``, installing ``axe-core@AXE_VERSION`` with npm into ``prefix`` first
     if it is missing. Raises RuntimeError when npm is missing or the install fails."""
-    return build_book.npm_package("axe-core", AXE_VERSION, prefix, "axe.min.js",
-                                  "the audit runs axe-core from the npm package") / "axe.min.js"
+    return (
+        build_book.npm_package(
+            "axe-core", AXE_VERSION, prefix, "axe.min.js", "the audit runs axe-core from the npm package"
+        )
+        / "axe.min.js"
+    )
 
 
 def site_pages(site: str | Path) -> list[str]:
@@ -66,6 +77,7 @@ def site_pages(site: str | Path) -> list[str]:
 @contextlib.contextmanager
 def serve(site: str | Path) -> Iterator[str]:
     """Serve the folder ``site`` on localhost; yield its base URL."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/favicon.ico":  # asked for by the browser itself, not by a page
@@ -131,12 +143,15 @@ def run_axe(page: Page, script: str | Path) -> list[Violation]:
     [{"rule", "impact", "help", "elements": [{"target", "html", "summary"}]}]."""
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(script))
-    violations: list[Violation] = page.evaluate("""async (tags) => {
+    violations: list[Violation] = page.evaluate(
+        """async (tags) => {
         const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
         return results.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
             elements: v.nodes.map(n => ({target: n.target.map(String).join(' '), html: n.html,
                                          summary: n.failureSummary}))}));
-    }""", list(WCAG_TAGS))
+    }""",
+        list(WCAG_TAGS),
+    )
     return violations
 
 
@@ -145,8 +160,9 @@ def describe(path: str, violations: Sequence[Violation], limit: int | None = Non
     lines = []
     for violation in violations:
         elements = violation["elements"]
-        lines.append(f"{path}: {violation['rule']} ({violation['impact']}, {len(elements)} elements): "
-                     f"{violation['help']}")
+        lines.append(
+            f"{path}: {violation['rule']} ({violation['impact']}, {len(elements)} elements): {violation['help']}"
+        )
         for element in elements[:limit]:
             lines.append(f"    {element['target']}  {element['html'][:160]}")
             summary = (element.get("summary") or "").replace("\n", " ")
@@ -166,7 +182,8 @@ def chromium(profile: str | Path) -> Iterator[BrowserContext]:
         raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium package (`make test` does).")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT
+        )
         try:
             yield context
         finally:
@@ -193,8 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("site", nargs="?", default=str(ROOT / BUILD / "html"),
-                        help="the built book's HTML folder")
+    parser.add_argument("site", nargs="?", default=str(ROOT / BUILD / "html"), help="the built book's HTML folder")
     parser.add_argument("--json", help="also write the full report (every element) to this JSON file")
     parser.add_argument("--limit", type=int, default=5, help="elements listed per page and rule (default 5)")
     args = parser.parse_args(argv)

@@ -45,9 +45,9 @@ class KernelDeathGuard(Execute):  # type: ignore[misc]  # nbgrader ships no type
         3, help="How many cells that kill the kernel are disabled before the notebook counts as failed."
     ).tag(config=True)
     raise_on_iopub_timeout = Bool(False, help="Fail the notebook when output is late (nbgrader: True).").tag(
-        config=True)
-    iopub_timeout = Integer(30, help="Seconds to wait for a cell's last output after it finished.").tag(
-        config=True)
+        config=True
+    )
+    iopub_timeout = Integer(30, help="Seconds to wait for a cell's last output after it finished.").tag(config=True)
 
     def preprocess(self, nb: Any, resources: dict[str, Any] | None = None, km: Any = None) -> tuple[Any, Any]:
         """Execute ``nb`` as nbgrader's Execute does, disabling each cell that kills the kernel (see the class)."""
@@ -82,15 +82,15 @@ class KernelDeathGuard(Execute):  # type: ignore[misc]  # nbgrader ships no type
 class LimitOutputSize(LimitOutput):  # type: ignore[misc]  # nbgrader ships no type information
     """nbgrader's LimitOutput (lines), plus a limit on the characters of each text output."""
 
-    max_chars = Integer(
-        20000, help="Maximum number of characters kept of each text output (-1 means no limit)."
-    ).tag(config=True)
+    max_chars = Integer(20000, help="Maximum number of characters kept of each text output (-1 means no limit).").tag(
+        config=True
+    )
 
     def _cut(self, text: str) -> str:
         """``text`` cut to ``max_chars`` characters, with a line that says how many were cut."""
         if self.max_chars == -1 or len(text) <= self.max_chars:
             return text
-        return f"{text[:self.max_chars]}\n{CUT_MARKER}: {len(text) - self.max_chars:,} more characters ...\n"
+        return f"{text[: self.max_chars]}\n{CUT_MARKER}: {len(text) - self.max_chars:,} more characters ...\n"
 
     def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
         """Cut the cell's outputs by lines (nbgrader) and by characters (``max_chars``)."""
@@ -114,5 +114,12 @@ def autograde_preprocessors() -> list[type]:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, SaveAutoGrades
 
-    return [KernelDeathGuard, IgnorePattern, ClearMetadataPreprocessor, LimitOutputSize, SaveAutoGrades,
-            AssignLatePenalties, CheckCellMetadata]
+    return [
+        KernelDeathGuard,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutputSize,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]

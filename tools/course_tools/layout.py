@@ -113,8 +113,12 @@ def solution_lines(source: str) -> str:
     return "\n".join(line for line in source.split("\n") if line.strip() not in SOLUTION_MARKERS)
 
 
-def nbgrader(args: Sequence[str | Path], cwd: str | Path, timeout: float | None = None,
-             env: MutableMapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def nbgrader(
+    args: Sequence[str | Path],
+    cwd: str | Path,
+    timeout: float | None = None,
+    env: MutableMapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run the real nbgrader CLI with ``args`` in ``cwd``; return a ``CompletedProcess`` whose ``stdout``
     holds stdout and stderr merged.
 

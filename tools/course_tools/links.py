@@ -38,10 +38,9 @@ def repository(config_path: str | Path = ROOT / BOOK_CONFIG) -> tuple[str, str]:
     repo = _repository_section(config_path)
     url = str(repo.get("url", "")).rstrip("/")
     prefix = "https://github.com/"
-    slug = url[len(prefix):].removesuffix(".git") if url.startswith(prefix) else ""
+    slug = url[len(prefix) :].removesuffix(".git") if url.startswith(prefix) else ""
     if slug.count("/") != 1 or not all(slug.split("/")):
-        raise ValueError(f"{config_path}: repository.url should look like https://github.com/OWNER/NAME, "
-                         f"got {url!r}.")
+        raise ValueError(f"{config_path}: repository.url should look like https://github.com/OWNER/NAME, got {url!r}.")
     return slug, str(repo.get("branch", "main"))
 
 
@@ -56,8 +55,10 @@ def package_ref(config_path: str | Path = ROOT / BOOK_CONFIG) -> str:
     """
     ref = str(_repository_section(config_path).get("package_ref", "")).strip()
     if not ref or ref in {"main", "master", "HEAD"}:
-        raise ValueError(f"{config_path}: set repository.package_ref to the tag of the course_utils release the "
-                         f"notebooks install (e.g. v0.2.0), not {ref or 'nothing'!r}.")
+        raise ValueError(
+            f"{config_path}: set repository.package_ref to the tag of the course_utils release the "
+            f"notebooks install (e.g. v0.2.0), not {ref or 'nothing'!r}."
+        )
     return ref
 
 
@@ -138,8 +139,9 @@ def solution_notebooks(root: str | Path = ROOT) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``course-links`` command; returns its exit status."""
-    parser = argparse.ArgumentParser(prog="course-links", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="course-links", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--write", action="store_true", help="rewrite disagreeing cells in solutions/")
     args = parser.parse_args(argv)
     problems: list[str] = []

@@ -25,8 +25,11 @@ def grade_id(cell: nbformat.NotebookNode) -> str | None:
 def solution_sources(solution_path: str | Path) -> dict[str, str]:
     """Map each solution cell's grade_id to its code without the nbgrader markers (what a student types)."""
     nb = nbformat.read(solution_path, as_version=4)
-    return {str(grade_id(cell)): layout.solution_lines(cell.source) for cell in nb.cells
-            if cell.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        str(grade_id(cell)): layout.solution_lines(cell.source)
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def fill_release(release_path: str | Path, answers: Mapping[str, str]) -> nbformat.NotebookNode:
@@ -56,8 +59,9 @@ def cell_sources(chapter: str, cell_names: Sequence[str], course: str | Path = l
     return [cells[name].source for name in cell_names]
 
 
-def solution_namespace(chapter: str, cell_names: Sequence[str], namespace: dict[str, Any],
-                       replacements: Mapping[str, str] | None = None) -> dict[str, Any]:
+def solution_namespace(
+    chapter: str, cell_names: Sequence[str], namespace: dict[str, Any], replacements: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Execute the named cells of ``solutions/<chapter>/<chapter>.ipynb`` in ``namespace``.
 
     Args:
@@ -85,7 +89,8 @@ def make_course(folder: str | Path, root: str | Path = layout.ROOT) -> Path:
     nbgrader_config.py (which loads the grading guards from this package, so the copy grades exactly as
     instructors do). Returns ``folder``."""
     course = Path(folder)
-    shutil.copytree(Path(root, layout.SOURCE), course / layout.SOURCE,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(
+        Path(root, layout.SOURCE), course / layout.SOURCE, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     shutil.copy(Path(root, "nbgrader_config.py"), course)
     return course

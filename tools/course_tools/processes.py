@@ -11,15 +11,21 @@ from pathlib import Path
 import psutil
 
 
-def run(command: Sequence[str | Path], *, cwd: str | Path | None = None, env: dict[str, str] | None = None,
-        timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    command: Sequence[str | Path],
+    *,
+    cwd: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run ``command`` (a list) with stdout and stderr merged; return a ``CompletedProcess``.
 
     ``returncode`` is ``None`` when ``timeout`` (seconds) passed: the command and every process it started
     are then killed, as they are when waiting is interrupted (Ctrl-C, a test's time limit)."""
     args = [str(part) for part in command]
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     try:
         output, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -33,7 +33,7 @@ from traitlets import Float, Integer, List, Unicode
 
 from course_tools.processes import kill_tree, process_tree, resident_bytes
 
-GIB = 1024 ** 3
+GIB = 1024**3
 # Environment variables a kernel keeps (the rest of the grader's environment, tokens included, is dropped).
 KEPT_ENV_NAMES = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "PYTHONHASHSEED", "MPLBACKEND")
 KEPT_ENV_PREFIXES = ("LC_", "COURSE_", "KERAS_", "TF_", "XLA_", "JAX_", "OMP_", "PYDEVD_")
@@ -43,26 +43,52 @@ def bwrap_problem(bwrap: str = "bwrap") -> str | None:
     """Return ``None`` when a bubblewrap sandbox can be started here, else a sentence that says why not."""
     path = shutil.which(bwrap)
     if path is None:
-        return (f"{bwrap} is not installed: install Debian's package bubblewrap (apt-get install bubblewrap) "
-                "or grade with --no-sandbox")
-    probe = [path, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
-             "--die-with-parent", "--", "true"]
+        return (
+            f"{bwrap} is not installed: install Debian's package bubblewrap (apt-get install bubblewrap) "
+            "or grade with --no-sandbox"
+        )
+    probe = [
+        path,
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--unshare-all",
+        "--die-with-parent",
+        "--",
+        "true",
+    ]
     result = subprocess.run(probe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     if result.returncode != 0:
-        return (f"bubblewrap cannot create a sandbox on this machine ({result.stdout.strip()[:200]}); "
-                "unprivileged user namespaces may be disabled. Grade as root, enable them, or pass --no-sandbox")
+        return (
+            f"bubblewrap cannot create a sandbox on this machine ({result.stdout.strip()[:200]}); "
+            "unprivileged user namespaces may be disabled. Grade as root, enable them, or pass --no-sandbox"
+        )
     return None
 
 
 def python_paths(python: str | Path, env: Mapping[str, str] | None = None) -> list[Path]:
     """Folders and files the interpreter ``python`` reads its standard library and packages from."""
-    code = ("import importlib.util, json, sys\n"
-            "spec = importlib.util.find_spec('course_utils')\n"
-            "extra = list(spec.submodule_search_locations) if spec and spec.submodule_search_locations else []\n"
-            "print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,"
-            " *sys.path, *extra]))")
-    output = subprocess.run([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120,
-                            text=True, env=env, check=True, cwd="/").stdout
+    code = (
+        "import importlib.util, json, sys\n"
+        "spec = importlib.util.find_spec('course_utils')\n"
+        "extra = list(spec.submodule_search_locations) if spec and spec.submodule_search_locations else []\n"
+        "print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,"
+        " *sys.path, *extra]))"
+    )
+    output = subprocess.run(
+        [python, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        timeout=120,
+        text=True,
+        env=env,
+        check=True,
+        cwd="/",
+    ).stdout
     return [Path(p).resolve() for p in json.loads(output) if p]
 
 
@@ -88,23 +114,49 @@ def kept_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in environ.items() if k in KEPT_ENV_NAMES or k.startswith(KEPT_ENV_PREFIXES)}
 
 
-def bwrap_command(kernel_cmd: list[str], work_dir: Path, socket_dir: str | Path, read_only: Iterable[Path],
-                  environ: Mapping[str, str], tmp_size: int, bwrap: str = "bwrap") -> list[str]:
+def bwrap_command(
+    kernel_cmd: list[str],
+    work_dir: Path,
+    socket_dir: str | Path,
+    read_only: Iterable[Path],
+    environ: Mapping[str, str],
+    tmp_size: int,
+    bwrap: str = "bwrap",
+) -> list[str]:
     """The ``bwrap`` command line that runs ``kernel_cmd`` in the sandbox described in the module doc."""
-    args = [shutil.which(bwrap) or bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-            "--clearenv", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    args = [
+        shutil.which(bwrap) or bwrap,
+        "--unshare-all",
+        "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--ro-bind",
+        "/etc",
+        "/etc",
+    ]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         top = Path("/", name)
         if top.is_symlink():
             args += ["--symlink", os.readlink(top), str(top)]
         elif top.is_dir():
             args += ["--ro-bind", str(top), str(top)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_size), "--tmpfs", "/tmp",
-             "--dir", "/tmp/home"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_size), "--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for path in read_only:
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(socket_dir), str(socket_dir), "--bind", str(work_dir), str(work_dir),
-             "--chdir", str(work_dir)]
+    args += [
+        "--bind",
+        str(socket_dir),
+        str(socket_dir),
+        "--bind",
+        str(work_dir),
+        str(work_dir),
+        "--chdir",
+        str(work_dir),
+    ]
     # JPY_PARENT_PID=1: the kernel's parent is PID 1 of its namespace (bwrap), so ipykernel need not watch it
     # and does not print its connection details to the grader's terminal.
     for key, value in sorted({**kept_environment(environ), "HOME": "/tmp/home", "JPY_PARENT_PID": "1"}.items()):
@@ -124,25 +176,30 @@ def folder_bytes(folder: str | Path) -> int:
 
 def _size(nbytes: float) -> str:
     """``nbytes`` for a person: in GiB from a tenth of one, else in MiB."""
-    return f"{nbytes / GIB:.1f} GiB" if nbytes >= GIB / 10 else f"{nbytes / 1024 ** 2:.0f} MiB"
+    return f"{nbytes / GIB:.1f} GiB" if nbytes >= GIB / 10 else f"{nbytes / 1024**2:.0f} MiB"
 
 
 class SandboxedKernelManager(AsyncKernelManager):
     """A Jupyter kernel manager that starts the kernel under bubblewrap (see the module doc)."""
 
-    work_dir = Unicode(help="The submission's working folder, the only one the kernel may write to "
-                            "(default: the folder the kernel is started in, for nbgrader the notebook's).").tag(
-        config=True)
+    work_dir = Unicode(
+        help="The submission's working folder, the only one the kernel may write to "
+        "(default: the folder the kernel is started in, for nbgrader the notebook's)."
+    ).tag(config=True)
     read_only = List(Unicode(), help="More folders the kernel may read (e.g. the staged data).").tag(config=True)
-    hidden = List(Unicode(), help="Folders never bound into the sandbox, even when the Python environment "
-                                  "lies in them (the course folder, the grader's home).").tag(config=True)
-    memory_limit = Integer(8 * GIB, help="Bytes of memory (resident) the kernel's processes may use.").tag(
-        config=True)
+    hidden = List(
+        Unicode(),
+        help="Folders never bound into the sandbox, even when the Python environment "
+        "lies in them (the course folder, the grader's home).",
+    ).tag(config=True)
+    memory_limit = Integer(8 * GIB, help="Bytes of memory (resident) the kernel's processes may use.").tag(config=True)
     max_processes = Integer(64, help="Processes the kernel may run at once, itself included.").tag(config=True)
     disk_limit = Integer(GIB, help="Bytes the kernel may keep in its working folder.").tag(config=True)
     tmp_size = Integer(GIB, help="Size of the kernel's private /tmp (in memory) in bytes.").tag(config=True)
-    poll_interval = Float(0.2, help="Seconds between two checks of the limits (each costs about 2 ms of CPU "
-                                    "for a kernel with its threads).").tag(config=True)
+    poll_interval = Float(
+        0.2,
+        help="Seconds between two checks of the limits (each costs about 2 ms of CPU for a kernel with its threads).",
+    ).tag(config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap program.").tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -175,8 +232,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
         if not self.work_dir:
             if not kw.get("cwd"):
-                raise ValueError("SandboxedKernelManager needs a working folder: set work_dir or start the "
-                                 "kernel with cwd")
+                raise ValueError(
+                    "SandboxedKernelManager needs a working folder: set work_dir or start the kernel with cwd"
+                )
             self.work_dir = str(kw["cwd"])
         await super().start_kernel(**kw)
         pid = getattr(self.provisioner, "pid", None)
@@ -190,8 +248,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._poll(pid)
         finally:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
-            self.log.info("Sandboxed kernel ended; its processes used at most %s of memory",
-                          _size(self.peak_memory))
+            self.log.info("Sandboxed kernel ended; its processes used at most %s of memory", _size(self.peak_memory))
 
     def _poll(self, pid: int) -> None:
         stop = threading.Event()
@@ -205,12 +262,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             # bwrap itself and its init (PID 1 of the namespace) are not the kernel's processes
             count = max(len(processes) - 2, 0)
             if memory > self.memory_limit:
-                self.limit_hit = (f"it used more than {_size(self.memory_limit)} of memory (the grader's limit; "
-                                  f"{_size(memory)} when stopped)")
+                self.limit_hit = (
+                    f"it used more than {_size(self.memory_limit)} of memory (the grader's limit; "
+                    f"{_size(memory)} when stopped)"
+                )
             elif count > self.max_processes:
                 self.limit_hit = f"it started more than {self.max_processes} processes (the grader's limit)"
             elif folder_bytes(self.work_dir) - before > self.disk_limit:
-                self.limit_hit = (f"it wrote more than {_size(self.disk_limit)} of files (the grader's limit)")
+                self.limit_hit = f"it wrote more than {_size(self.disk_limit)} of files (the grader's limit)"
             if self.limit_hit:
                 self.log.warning("Sandboxed kernel stopped: %s", self.limit_hit)
                 kill_tree(pid)

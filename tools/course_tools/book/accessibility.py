@@ -53,6 +53,7 @@ def readable_styles(html_text: str, backgrounds: Mapping[str, str] = OUTPUT_BACK
     light mode's in ``color``, the dark mode's in the custom property ``--course-dark-color`` that
     _static/accessibility.css applies in dark mode. A background set in the same style attribute is used
     instead of the theme's. Returns the new HTML."""
+
     def style(match: re.Match[str]) -> str:
         declarations = [d.strip() for d in match.group(1).split(";") if d.strip()]
         values: dict[str, str] = {}
@@ -65,8 +66,9 @@ def readable_styles(html_text: str, backgrounds: Mapping[str, str] = OUTPUT_BACK
         own = values.get("background-color") or values.get("background")
         light = readable_color(color, own or backgrounds["light"])
         dark = readable_color(color, own or backgrounds["dark"])
-        kept = [d for d in declarations
-                if d.partition(":")[0].strip().lower() not in {"color", "text-decoration-color"}]
+        kept = [
+            d for d in declarations if d.partition(":")[0].strip().lower() not in {"color", "text-decoration-color"}
+        ]
         new = [f"color: {light}", f"--course-dark-color: {dark}", "text-decoration-color: currentColor", *kept]
         return f'style="{"; ".join(new)}"'
 
@@ -115,15 +117,17 @@ def give_figures_their_alt_texts(app: Sphinx, doctree: nodes.document) -> None:
         try:
             texts = figure_alt_texts(cell["cell_metadata"], len(images))
         except ValueError as error:
-            logging.getLogger(__name__).warning(f"{app.env.docname}, cell {cell.get('cell_index')}: {error}",
-                                                location=cell)
+            logging.getLogger(__name__).warning(
+                f"{app.env.docname}, cell {cell.get('cell_index')}: {error}", location=cell
+            )
             continue
         for image, text in zip(images, texts, strict=True):
             image["alt"] = text
 
 
-def name_toggles_by_their_text(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                               doctree: nodes.document | None) -> None:
+def name_toggles_by_their_text(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: nodes.document | None
+) -> None:
     """MyST-NB labels the toggle of a collapsed cell "Toggle hidden content" while it shows "Show the visible
     tests": a label that does not contain the visible text (WCAG 2.5.3). Without the label, the toggle's name is
     the text it shows."""

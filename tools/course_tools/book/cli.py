@@ -54,8 +54,13 @@ def solutions_wanted(value: object = None) -> bool:
     return env_flag(SOLUTIONS_SETTING, True, environ)
 
 
-def build(output: str | Path = ROOT, extra_args: Sequence[str] = (), solutions: bool | None = None,
-          execution_cache: str | Path | None = None, executed: str | Path | None = None) -> int:
+def build(
+    output: str | Path = ROOT,
+    extra_args: Sequence[str] = (),
+    solutions: bool | None = None,
+    execution_cache: str | Path | None = None,
+    executed: str | Path | None = None,
+) -> int:
     """Write the source tree and run jupyter-book; return its exit code.
 
     ``solutions`` None reads $COURSE_BOOK_SOLUTIONS; ``execution_cache`` None keeps Jupyter Book's default
@@ -69,10 +74,20 @@ def build(output: str | Path = ROOT, extra_args: Sequence[str] = (), solutions: 
     if executed is not None:
         cache_dir = Path(execution_cache) if execution_cache else target / BUILD / ".jupyter_cache"
         stored = fill_cache(cache_dir, pages, executed)
-        print(f"{len(stored)} chapters take their outputs from the executed notebooks in {executed}: "
-              + ", ".join(page.stem for page in stored))
-    command = [str(BIN / "jupyter-book"), "build", str(source_dir), "--path-output", str(output),
-               "-W", "--keep-going", *extra_args]
+        print(
+            f"{len(stored)} chapters take their outputs from the executed notebooks in {executed}: "
+            + ", ".join(page.stem for page in stored)
+        )
+    command = [
+        str(BIN / "jupyter-book"),
+        "build",
+        str(source_dir),
+        "--path-output",
+        str(output),
+        "-W",
+        "--keep-going",
+        *extra_args,
+    ]
     # A non-interactive MPLBACKEND (set by some test runners) would stop the kernel's inline figures.
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     if DATA_DIR_ENV not in env and use_staged_data(env):  # what `make data` staged
@@ -121,22 +136,34 @@ def run_logged(command: Sequence[str], env: Mapping[str, str], log: Path) -> int
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``course-book`` command; returns its exit status."""
-    parser = argparse.ArgumentParser(prog="course-book", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="course-book", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--output", default=str(ROOT), help="folder that receives _build/ (default: the repo)")
     parser.add_argument("--all", action="store_true", help="rebuild every page (jupyter-book --all)")
-    parser.add_argument("--no-solutions", action="store_true",
-                        help=f"leave the solutions out (same as {SOLUTIONS_SETTING}=0)")
-    parser.add_argument("--execution-cache", default=None,
-                        help="folder of Jupyter Book's execution cache (default: <output>/_build/.jupyter_cache)")
-    parser.add_argument("--executed", default=None, metavar="DIR",
-                        help="folder of executed chapters (<id>.ipynb) whose outputs the pages take instead of "
-                             "running")
+    parser.add_argument(
+        "--no-solutions", action="store_true", help=f"leave the solutions out (same as {SOLUTIONS_SETTING}=0)"
+    )
+    parser.add_argument(
+        "--execution-cache",
+        default=None,
+        help="folder of Jupyter Book's execution cache (default: <output>/_build/.jupyter_cache)",
+    )
+    parser.add_argument(
+        "--executed",
+        default=None,
+        metavar="DIR",
+        help="folder of executed chapters (<id>.ipynb) whose outputs the pages take instead of running",
+    )
     args = parser.parse_args(argv)
     solutions = False if args.no_solutions else solutions_wanted()
-    code = build(args.output, ["--all"] if args.all else [], solutions=solutions,
-                 execution_cache=args.execution_cache, executed=args.executed)
+    code = build(
+        args.output,
+        ["--all"] if args.all else [],
+        solutions=solutions,
+        execution_cache=args.execution_cache,
+        executed=args.executed,
+    )
     if code == 0:
         print(f"\nThe book is ready: open {Path(args.output).resolve() / BUILD / 'html' / 'index.html'}")
     return code
-

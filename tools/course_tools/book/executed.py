@@ -48,8 +48,9 @@ def _cut_outputs(cell: nbformat.NotebookNode) -> bool:
     return any(CUT_MARKER in text or NBGRADER_CUT_MARKER in text for text in texts)
 
 
-def page_with_outputs(page: nbformat.NotebookNode, executed: nbformat.NotebookNode,
-                      name: str = "the executed notebook") -> nbformat.NotebookNode:
+def page_with_outputs(
+    page: nbformat.NotebookNode, executed: nbformat.NotebookNode, name: str = "the executed notebook"
+) -> nbformat.NotebookNode:
     """Return a copy of ``page`` (the book's notebook of a chapter) with the outputs and execution counts of
     ``executed`` (that chapter executed elsewhere).
 
@@ -59,19 +60,25 @@ def page_with_outputs(page: nbformat.NotebookNode, executed: nbformat.NotebookNo
     """
     page_cells, executed_cells = _code_cells(page), _code_cells(executed)
     if len(page_cells) != len(executed_cells):
-        raise StaleExecutionError(f"{name} has {len(executed_cells)} code cells, the page {len(page_cells)}: "
-                                  "execute the chapter again from its current solutions.")
+        raise StaleExecutionError(
+            f"{name} has {len(executed_cells)} code cells, the page {len(page_cells)}: "
+            "execute the chapter again from its current solutions."
+        )
     for index, (ours, theirs) in enumerate(zip(page_cells, _as_on_the_page(executed), strict=True)):
         if ours.source != theirs:
-            raise StaleExecutionError(f"{name}: code cell {index} ({ours.get('id')}) is not the page's code; "
-                                      "execute the chapter again from its current solutions.")
+            raise StaleExecutionError(
+                f"{name}: code cell {index} ({ours.get('id')}) is not the page's code; "
+                "execute the chapter again from its current solutions."
+            )
     result = copy.deepcopy(page)
     for index, (cell, source) in enumerate(zip(_code_cells(result), executed_cells, strict=True)):
         if source.get("execution_count") is None:
             raise StaleExecutionError(f"{name}: code cell {index} ({cell.get('id')}) did not run.")
         if _cut_outputs(source):
-            raise StaleExecutionError(f"{name}: the output of code cell {index} ({cell.get('id')}) was cut by "
-                                      "the grader's output limits; run it without them.")
+            raise StaleExecutionError(
+                f"{name}: the output of code cell {index} ({cell.get('id')}) was cut by "
+                "the grader's output limits; run it without them."
+            )
         cell.outputs, cell.execution_count = copy.deepcopy(source.outputs), source.execution_count
     return result
 

@@ -23,13 +23,16 @@ from course_tools.book.accessibility import (
 from course_tools.book.mathjax import VENDOR_DIR
 from course_tools.layout import ROOT
 
-NO_SOLUTION_NOTE = ("This edition of the book leaves the solution out. Open the chapter in Colab (the rocket "
-                    "button at the top of the page) to write your own code in this cell, then run the test "
-                    "cell below it.")
+NO_SOLUTION_NOTE = (
+    "This edition of the book leaves the solution out. Open the chapter in Colab (the rocket "
+    "button at the top of the page) to write your own code in this cell, then run the test "
+    "cell below it."
+)
 
 
-def _dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                    doctree: nodes.document | None) -> None:
+def _dedupe_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: nodes.document | None
+) -> None:
     """Drop repeated <script> entries. sphinx-thebe and sphinx-togglebutton register their inline scripts
     twice under Jupyter Book 1 (once with filename None, once with ""), and the second
     ``const THEBE_JS_URL`` is a JavaScript error on every page."""
@@ -54,8 +57,11 @@ def _student_sources(root: str | Path, docname: str) -> dict[str, str]:
     if not path.is_file():
         return {}
     nb = nbformat.read(path, as_version=4)
-    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in nb.cells
-            if cell.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def _hide_solutions(app: Sphinx, doctree: nodes.document) -> None:
@@ -76,8 +82,10 @@ def _hide_solutions(app: Sphinx, doctree: nodes.document) -> None:
             student = _student_sources(app.config.course_book_student_root, docname)
         grade_id = grading.get("grade_id")
         if grade_id not in student:
-            raise RuntimeError(f"{docname}: exercise cell {grade_id!r} is missing from the student notebook "
-                               "in chapters/; run `make release`.")
+            raise RuntimeError(
+                f"{docname}: exercise cell {grade_id!r} is missing from the student notebook "
+                "in chapters/; run `make release`."
+            )
         stub = student[grade_id]
         for child in list(cell.children):
             if child.get("nb_element") == "cell_code_source":

@@ -19,8 +19,7 @@ NPM_TIMEOUT = 600
 VENDOR_DIR = "_vendor"
 # MathJax's settings: the assistive MathML that screen readers read (a hidden copy of each equation in
 # MathML beside its visual rendering) is switched on explicitly, so that no default can drop it.
-MATHJAX_CONFIG = {"options": {"enableAssistiveMml": True,
-                              "menuOptions": {"settings": {"assistiveMml": True}}}}
+MATHJAX_CONFIG = {"options": {"enableAssistiveMml": True, "menuOptions": {"settings": {"assistiveMml": True}}}}
 
 
 def sync_tree(source: str | Path, target: str | Path, keep: set[Path]) -> None:
@@ -60,5 +59,9 @@ def npm_package(name: str, version: str, prefix: str | Path, needed: str, why: s
 def mathjax_dir(prefix: str | Path = NPM_PREFIX) -> Path:
     """Return the folder of MathJax's ``es5`` bundle, installing ``mathjax@MATHJAX_VERSION`` with npm first
     if it is missing (into ``prefix``). Raises RuntimeError when npm is missing or the install fails."""
-    return npm_package("mathjax", MATHJAX_VERSION, prefix, f"es5/{MATHJAX_ENTRY}",
-                       "the book serves MathJax from the npm package") / "es5"
+    return (
+        npm_package(
+            "mathjax", MATHJAX_VERSION, prefix, f"es5/{MATHJAX_ENTRY}", "the book serves MathJax from the npm package"
+        )
+        / "es5"
+    )

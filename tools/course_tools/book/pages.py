@@ -19,8 +19,11 @@ from course_tools.layout import solution_lines
 FACTS_SUFFIX = "_facts"
 # (Jupyter Book tag, the toggle's text when closed, when open)
 TEST_CELL_COLLAPSE = ("hide-cell", "Show the visible tests", "Hide the visible tests")
-FACTS_CELL_COLLAPSE = ("hide-input", "Show the code that gathers facts for the tests",
-                       "Hide the code that gathers facts for the tests")
+FACTS_CELL_COLLAPSE = (
+    "hide-input",
+    "Show the code that gathers facts for the tests",
+    "Hide the code that gathers facts for the tests",
+)
 
 
 def toc_files(toc_path: str | Path) -> list[str]:
@@ -62,9 +65,15 @@ def is_facts_cell(cells: Sequence[nbformat.NotebookNode], index: int) -> bool:
     before a test cell (``scale_tests``)."""
     cell = cells[index]
     grading = _grading(cell)
-    return bool(cell.cell_type == "code" and bool(grading.get("locked")) and not grading.get("grade")
-            and not grading.get("solution") and str(grading.get("grade_id", "")).endswith(FACTS_SUFFIX)
-            and index + 1 < len(cells) and is_test_cell(cells[index + 1]))
+    return bool(
+        cell.cell_type == "code"
+        and bool(grading.get("locked"))
+        and not grading.get("grade")
+        and not grading.get("solution")
+        and str(grading.get("grade_id", "")).endswith(FACTS_SUFFIX)
+        and index + 1 < len(cells)
+        and is_test_cell(cells[index + 1])
+    )
 
 
 def collapse_grading_cells(nb: nbformat.NotebookNode) -> dict[str, str]:

@@ -19,8 +19,9 @@ BOOK_EXTRAS = (BOOK_TOC, "_static", "_templates", "images", "references.bib")
 TEMPLATES_DIR = "_templates"
 
 
-def book_config(root: str | Path = ROOT, solutions: bool = True,
-                execution_cache: str | Path | None = None) -> dict[str, Any]:
+def book_config(
+    root: str | Path = ROOT, solutions: bool = True, execution_cache: str | Path | None = None
+) -> dict[str, Any]:
     """Return the book's ``_config.yml`` (a dict) with what the build adds: local MathJax, this module as a
     Sphinx extension, the solutions setting and, if given, the folder of Jupyter Book's execution cache."""
     config: dict[str, Any] = yaml.safe_load((Path(root) / BOOK_CONFIG).read_text(encoding="utf-8"))
@@ -47,8 +48,13 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def write_source(source_dir: str | Path, root: str | Path = ROOT, solutions: bool = True,
-                 execution_cache: str | Path | None = None, mathjax: str | Path | None = None) -> list[Path]:
+def write_source(
+    source_dir: str | Path,
+    root: str | Path = ROOT,
+    solutions: bool = True,
+    execution_cache: str | Path | None = None,
+    mathjax: str | Path | None = None,
+) -> list[Path]:
     """Write the book's source tree into ``source_dir``; return the pages written.
 
     Only files whose content changed are rewritten and files that no longer belong are removed, so that
@@ -86,8 +92,7 @@ def write_source(source_dir: str | Path, root: str | Path = ROOT, solutions: boo
         candidates = [Path(root) / f"{Path(page).with_suffix('')}{suffix}" for suffix in (".md", ".ipynb")]
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
-            raise FileNotFoundError(f"_toc.yml lists {page}, but neither {candidates[0]} nor {candidates[1]} "
-                                    "exists.")
+            raise FileNotFoundError(f"_toc.yml lists {page}, but neither {candidates[0]} nor {candidates[1]} exists.")
         put(target.with_suffix(found.suffix), found.read_bytes())
         written.append(target.with_suffix(found.suffix))
     for path in sorted(source.rglob("*"), reverse=True):  # drop what no longer belongs, then empty folders

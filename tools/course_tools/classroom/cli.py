@@ -66,8 +66,9 @@ from pathlib import Path
 from course_tools import layout
 from course_tools.classroom.collect import collect
 from course_tools.classroom.export import FORMATS, export
-from course_tools.classroom.grade import Limits, grade, release, sandbox_default
+from course_tools.classroom.grade import grade, release
 from course_tools.classroom.late import POLICIES, set_due
+from course_tools.classroom.limits import Limits, sandbox_default
 from course_tools.classroom.lms import LMS_NAMES
 from course_tools.classroom.repair import repair
 from course_tools.classroom.report import print_report
@@ -80,29 +81,44 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
     """The options of ``grade``: parallel jobs, time and output limits, the sandbox's limits."""
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time (default 1)")
     # Defaults: nbgrader_config.py's settings and the traits of the guards and the sandbox, written once there.
-    p.add_argument("--timeout", type=int,
-                   help=f"seconds per cell (default: nbgrader_config.py's Execute.timeout, {layout.CELL_TIMEOUT})")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        help=f"seconds per cell (default: nbgrader_config.py's Execute.timeout, {layout.CELL_TIMEOUT})",
+    )
     p.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default 1800)")
     chars = LimitOutputSize.class_traits()["max_chars"].default_value
-    p.add_argument("--max-output-chars", type=int,
-                   help=f"characters kept of each output (default: LimitOutputSize.max_chars, {chars:,})")
-    p.add_argument("--memory-limit", help="memory per submission's kernel, e.g. 4G (default: "
-                   f"SandboxedKernelManager.memory_limit, {sandbox_default('memory_limit') / GIB:g}G)")
-    p.add_argument("--max-processes", type=int,
-                   help=f"processes per submission (default {sandbox_default('max_processes')})")
-    p.add_argument("--disk-limit", help="files a submission may write, e.g. 512M "
-                   f"(default {sandbox_default('disk_limit') / GIB:g}G)")
+    p.add_argument(
+        "--max-output-chars",
+        type=int,
+        help=f"characters kept of each output (default: LimitOutputSize.max_chars, {chars:,})",
+    )
+    p.add_argument(
+        "--memory-limit",
+        help="memory per submission's kernel, e.g. 4G (default: "
+        f"SandboxedKernelManager.memory_limit, {sandbox_default('memory_limit') / GIB:g}G)",
+    )
+    p.add_argument(
+        "--max-processes", type=int, help=f"processes per submission (default {sandbox_default('max_processes')})"
+    )
+    p.add_argument(
+        "--disk-limit",
+        help=f"files a submission may write, e.g. 512M (default {sandbox_default('disk_limit') / GIB:g}G)",
+    )
     p.add_argument("--bwrap", help=f"the bubblewrap program (default: {sandbox_default('bwrap')} on PATH)")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="run student code with your rights, without bubblewrap (not safe: see README)")
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run student code with your rights, without bubblewrap (not safe: see README)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``classroom`` command's parser: one subcommand per step (see the module doc)."""
-    parser = argparse.ArgumentParser(prog="classroom", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--course", type=Path, default=layout.ROOT,
-                        help="course folder (default: this repository)")
+    parser = argparse.ArgumentParser(
+        prog="classroom", description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--course", type=Path, default=layout.ROOT, help="course folder (default: this repository)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="regenerate chapters/ and register them in the gradebook")
     p.add_argument("chapters", nargs="*")
@@ -142,10 +158,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "repair":
         repair(course, args.chapters)
     elif args.command == "grade":
-        limits = None if args.no_sandbox else Limits(args.memory_limit, args.max_processes, args.disk_limit,
-                                                     args.bwrap)
-        grade(course, args.chapters, args.jobs, args.timeout, args.notebook_timeout, args.max_output_chars,
-              limits=limits)
+        limits = None if args.no_sandbox else Limits(args.memory_limit, args.max_processes, args.disk_limit, args.bwrap)
+        grade(
+            course, args.chapters, args.jobs, args.timeout, args.notebook_timeout, args.max_output_chars, limits=limits
+        )
     elif args.command == "report":
         print_report(course, args.chapters)
     elif args.command == "export":

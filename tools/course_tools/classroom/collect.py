@@ -53,7 +53,7 @@ def match_chapter_name(filename: str, chapters: list[str]) -> tuple[str, str] | 
         key = _squash(chapter)
         match = re.search(rf"(^|_){re.escape(key)}(_|$)", name)
         if match:
-            rest = (name[: match.start()] + "_" + name[match.end():]).strip("_")
+            rest = (name[: match.start()] + "_" + name[match.end() :]).strip("_")
             return chapter, rest
     return None, None
 
@@ -91,8 +91,7 @@ def match_chapter_content(nb: NotebookNode, course: Path, chapters: list[str]) -
     best, best_share = None, 0.5
     for chapter in chapters:
         release_nb = nbformat.read(layout.notebook(course, layout.RELEASE, chapter), as_version=4)
-        locked = [normal_source(c.source) for c in release_nb.cells
-                  if c.metadata.get("nbgrader", {}).get("locked")]
+        locked = [normal_source(c.source) for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("locked")]
         share = sum(s in sources for s in locked) / max(len(locked), 1)
         if share >= best_share:
             best, best_share = chapter, share
@@ -113,8 +112,12 @@ class Collection:
 
     def problem(self, rel: PurePosixPath, text: str, student: str = "", chapter: str = "") -> None:
         """Record (and print) a file of the inbox that is not graded, and why."""
-        self.log["inbox"][str(self.source / rel)] = {"file": str(rel), "student": student, "chapter": chapter,
-                                                      "problem": text}
+        self.log["inbox"][str(self.source / rel)] = {
+            "file": str(rel),
+            "student": student,
+            "chapter": chapter,
+            "problem": text,
+        }
         print(f"  {rel}: {text}")
 
     def student(self, name: str, rel: PurePosixPath, chapter: str = "", user_id: str = "") -> str | None:
@@ -171,14 +174,28 @@ def consider(c: Collection, file: intake.InboxFile) -> None:
     if student is None:
         return
     if not student:
-        c.problem(file.rel, "no student: put each student's files in a folder named after the student, or start "
-                            "the file name with the student id, not graded", "", chapter)
+        c.problem(
+            file.rel,
+            "no student: put each student's files in a folder named after the student, or start "
+            "the file name with the student id, not graded",
+            "",
+            chapter,
+        )
         return
     c.candidates.setdefault((chapter, student), []).append(
-        {"path": file.path, "rel": str(file.rel), "readable": nb is not None, "mtime": file.submitted,
-         "submitted_at": file.submitted_iso() if delivery else "", "copy": copy_number(filename), "name": name or rest,
-         "lms": delivery.lms if delivery else "", "lms_user_id": user_id,
-         "lms_late": delivery.late if delivery else None})
+        {
+            "path": file.path,
+            "rel": str(file.rel),
+            "readable": nb is not None,
+            "mtime": file.submitted,
+            "submitted_at": file.submitted_iso() if delivery else "",
+            "copy": copy_number(filename),
+            "name": name or rest,
+            "lms": delivery.lms if delivery else "",
+            "lms_user_id": user_id,
+            "lms_late": delivery.late if delivery else None,
+        }
+    )
 
 
 def place(c: Collection, chapter: str, student: str, files: list[dict[str, Any]]) -> None:
@@ -197,17 +214,28 @@ def place(c: Collection, chapter: str, student: str, files: list[dict[str, Any]]
     problems = [c.id_problems[student]] if student in c.id_problems else []
     if others:
         names = ", ".join(f"'{f['rel']}'" for f in others)
-        problems.append(f"{len(files)} files received for this chapter: graded '{chosen['rel']}' "
-                        f"(rule: readable, then newest, then highest copy number), ignored {names}")
+        problems.append(
+            f"{len(files)} files received for this chapter: graded '{chosen['rel']}' "
+            f"(rule: readable, then newest, then highest copy number), ignored {names}"
+        )
     item = entry(c.log, chapter, student)
     item.clear()
-    item.update({"chapter": chapter, "student": student, "file": chosen["rel"], "inbox": str(c.source),
-                 "collect": problems, **{k: chosen[k] for k in ("name", "submitted_at", "lms", "lms_user_id",
-                                                                  "lms_late")}})
+    item.update(
+        {
+            "chapter": chapter,
+            "student": student,
+            "file": chosen["rel"],
+            "inbox": str(c.source),
+            "collect": problems,
+            **{k: chosen[k] for k in ("name", "submitted_at", "lms", "lms_user_id", "lms_late")},
+        }
+    )
     print(f"{student}/{chapter}: '{chosen['rel']}'" + (f" ({len(others)} duplicate(s) ignored)" if others else ""))
 
 
-def collect(course: Path, inbox: Path, chapters: list[str] | None = None, lms_name: str | None = None) -> dict[str, Any]:
+def collect(
+    course: Path, inbox: Path, chapters: list[str] | None = None, lms_name: str | None = None
+) -> dict[str, Any]:
     """Copy the notebooks of ``inbox`` (a folder or a zip) to submitted/<student>/<chapter>/<chapter>.ipynb
     (see the module doc). ``lms_name`` (one of ``lms.LMS_NAMES``) reads every file by that LMS's naming rule;
     None detects it (or reads the plain rules). Returns the log, which is saved."""

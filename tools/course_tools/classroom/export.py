@@ -29,8 +29,10 @@ def _people(sheet: list[dict[str, Any]], roster: dict[str, dict[str, str]]) -> d
     for row in sheet:
         if not row["student"] or not row["assignment"]:
             continue
-        person = people.setdefault(row["student"], {"person": roster.get(row["student"]) or {
-            "name": row["name"], "user_id": row["lms_user_id"]}})
+        person = people.setdefault(
+            row["student"],
+            {"person": roster.get(row["student"]) or {"name": row["name"], "user_id": row["lms_user_id"]}},
+        )
         person[row["assignment"]] = row["final_score"]
     return people
 
@@ -42,16 +44,29 @@ def _sortable(person: dict[str, str]) -> str:
     return f"{last}, {first}" if first else last
 
 
-def _canvas(people: dict[str, dict[str, Any]], chapters: list[str], maxima: dict[str, Any]) -> tuple[list[list[Any]], list[str]]:
-    table: list[list[Any]] = [CANVAS_COLUMNS + chapters, [POINTS_POSSIBLE, "", "", "", ""] + [maxima[c] for c in chapters]]
+def _canvas(
+    people: dict[str, dict[str, Any]], chapters: list[str], maxima: dict[str, Any]
+) -> tuple[list[list[Any]], list[str]]:
+    table: list[list[Any]] = [
+        CANVAS_COLUMNS + chapters,
+        [POINTS_POSSIBLE, "", "", "", ""] + [maxima[c] for c in chapters],
+    ]
     missing = []
     for student, entry in sorted(people.items()):
         person = entry["person"]
         if not person.get("user_id"):
             missing.append(student)
             continue
-        table.append([_sortable(person), person["user_id"], person.get("sis_user_id", ""),
-                      person.get("sis_login_id", ""), person.get("section", "")] + [entry.get(c, "") for c in chapters])
+        table.append(
+            [
+                _sortable(person),
+                person["user_id"],
+                person.get("sis_user_id", ""),
+                person.get("sis_login_id", ""),
+                person.get("section", ""),
+            ]
+            + [entry.get(c, "") for c in chapters]
+        )
     return table, missing
 
 
@@ -84,10 +99,12 @@ def export(course: Path, output: Path, chapters: list[str] | None = None, kind: 
             names = sorted({row["assignment"] for row in sheet if row["student"] and row["assignment"]})
             people = _people(sheet, load_log(course).get("roster", {}))
             maxima = {row["assignment"]: row["max_score"] for row in sheet if row["max_score"] != ""}
-            table, missing = (_canvas(people, names, maxima) if kind == "canvas" else _moodle(people, names))
+            table, missing = _canvas(people, names, maxima) if kind == "canvas" else _moodle(people, names)
             csv.writer(handle).writerows(table)
             if missing:
-                print(f"not in {output.name} ({kind.title()} could not match them; see the csv export): "
-                      + ", ".join(missing))
+                print(
+                    f"not in {output.name} ({kind.title()} could not match them; see the csv export): "
+                    + ", ".join(missing)
+                )
     print(f"wrote {output}")
     return output

@@ -21,10 +21,12 @@ def write_plain(course: Path, chapter: str, student: str, title: str, score: str
     path = layout.notebook(course, layout.FEEDBACK, chapter, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     listed = "".join(f"<li>{html.escape(p)}</li>" for p in items)
-    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(chapter)}</title></head>"
-                    f"<body><h1>{html.escape(chapter)}: {html.escape(title)}</h1><p>Score: {html.escape(score)}</p>"
-                    f"<ul>{listed}</ul><p>Your instructor will look at your submission.</p></body></html>",
-                    encoding="utf-8")
+    path.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(chapter)}</title></head>"
+        f"<body><h1>{html.escape(chapter)}: {html.escape(title)}</h1><p>Score: {html.escape(score)}</p>"
+        f"<ul>{listed}</ul><p>Your instructor will look at your submission.</p></body></html>",
+        encoding="utf-8",
+    )
 
 
 def scrub_graded(course: Path, chapter: str, student: str, hidden: list[str]) -> list[str]:
@@ -37,8 +39,11 @@ def scrub_graded(course: Path, chapter: str, student: str, hidden: list[str]) ->
     if nbformat.writes(nb) != before:
         path.chmod(0o644)
         nbformat.write(nb, path)
-    return [f"review by hand: {label} printed code of the hidden tests (removed from the feedback); the "
-            "submission watches the tests, its score may be wrong" for label in printed]
+    return [
+        f"review by hand: {label} printed code of the hidden tests (removed from the feedback); the "
+        "submission watches the tests, its score may be wrong"
+        for label in printed
+    ]
 
 
 def _score_text(course: Path, chapter: str, student: str) -> str:
@@ -55,14 +60,20 @@ def check_pages(course: Path, log: dict[str, Any], chapter: str, students: list[
         path = layout.notebook(course, layout.FEEDBACK, chapter, student)
         if not path.is_file() or not integrity.leaked_lines(path.read_text(encoding="utf-8"), hidden):
             continue
-        write_plain(course, chapter, student, "graded", _score_text(course, chapter, student),
-                    ["The details of this feedback are withheld: they showed code of the hidden tests."])
+        write_plain(
+            course,
+            chapter,
+            student,
+            "graded",
+            _score_text(course, chapter, student),
+            ["The details of this feedback are withheld: they showed code of the hidden tests."],
+        )
         entry(log, chapter, student).setdefault("review", []).append(
-            "review by hand: the feedback page showed code of the hidden tests, so only the score was given")
+            "review by hand: the feedback page showed code of the hidden tests, so only the score was given"
+        )
 
 
-def write_all(course: Path, log: dict[str, Any], submitted: dict[str, list[str]],
-              failed: dict[str, list[str]]) -> None:
+def write_all(course: Path, log: dict[str, Any], submitted: dict[str, list[str]], failed: dict[str, list[str]]) -> None:
     """Feedback for every submission: nbgrader's page, or a plain one for what could not be graded; then no
     page may show the hidden tests (``check_pages``)."""
     for chapter, students in submitted.items():
@@ -72,8 +83,14 @@ def write_all(course: Path, log: dict[str, Any], submitted: dict[str, list[str]]
                 print(f"nbgrader generate_feedback {chapter} reported a problem:\n{result.stdout[-2000:]}")
         for student in failed[chapter]:
             item = entry(log, chapter, student)
-            write_plain(course, chapter, student, "could not be graded automatically", "0",
-                        item.get("repair", []) + item["grade"])
+            write_plain(
+                course,
+                chapter,
+                student,
+                "could not be graded automatically",
+                "0",
+                item.get("repair", []) + item["grade"],
+            )
         source_nb, release_nb = integrity.read_pair(course, chapter)
         check_pages(course, log, chapter, students, integrity.hidden_lines(source_nb, release_nb))
         for student in students:

@@ -1,7 +1,6 @@
 """release and grade: nbgrader's generate_assignment, autograde (one per submission, sandboxed) and
 generate_feedback, with every submission ending with exactly one score (see ``cli``)."""
 
-import os
 import re
 import shutil
 import time
@@ -15,6 +14,7 @@ from nbformat.notebooknode import NotebookNode
 from course_tools import layout
 from course_tools.classroom import integrity
 from course_tools.classroom.feedback import scrub_graded, write_all
+from course_tools.classroom.limits import Limits, check_sandbox
 from course_tools.classroom.log import (
     cell_label,
     db_url,
@@ -26,7 +26,6 @@ from course_tools.classroom.log import (
 from course_tools.classroom.repair import repair
 from course_tools.classroom.report import print_report
 from course_tools.guards import KILLED, STOPPED_AT_LIMIT
-from course_tools.sandbox import SandboxedKernelManager, bwrap_problem
 
 
 def release(course: Path, chapters: list[str]) -> None:
@@ -64,14 +63,19 @@ def grading_problems(autograded_nb: NotebookNode, timeout: int | None) -> list[s
         if layout.DISABLED_MARKER in cell.source:
             stopped = re.search(rf"{STOPPED_AT_LIMIT} (.*?)['\"]\)", cell.source)
             if stopped:
-                problems.append(f"{label} was stopped because {stopped.group(1)}; "
-                                "the grader disabled it and graded the rest")
+                problems.append(
+                    f"{label} was stopped because {stopped.group(1)}; the grader disabled it and graded the rest"
+                )
             elif KILLED in cell.source:
-                problems.append(f"{label} stopped the Python kernel (os._exit, a crash or too much memory); "
-                                "the grader disabled it and graded the rest")
+                problems.append(
+                    f"{label} stopped the Python kernel (os._exit, a crash or too much memory); "
+                    "the grader disabled it and graded the rest"
+                )
             else:
-                problems.append(f"{label} ran past the time limit and its kernel did not respond; "
-                                "the grader disabled it and graded the rest")
+                problems.append(
+                    f"{label} ran past the time limit and its kernel did not respond; "
+                    "the grader disabled it and graded the rest"
+                )
             continue
         timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
         for output in cell.get("outputs", []):
@@ -97,51 +101,15 @@ def grading_problems(autograded_nb: NotebookNode, timeout: int | None) -> list[s
     return list(dict.fromkeys(problems))
 
 
-def parse_size(text: str | int) -> int:
-    """Bytes in a size such as ``"8G"``, ``"512M"`` or ``"1000000"`` (K, M, G: powers of 1024)."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*", str(text), flags=re.IGNORECASE)
-    if not match:
-        raise ValueError(f"{text!r} is not a size: write a number of bytes or e.g. 512M, 8G")
-    return int(float(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " "))
-
-
-def sandbox_default(name: str) -> Any:
-    """The default of the sandbox's setting ``name`` (a trait of ``SandboxedKernelManager``, which
-    ``nbgrader_config.py`` can set too): the one place each limit is written."""
-    return SandboxedKernelManager.class_traits()[name].default_value
-
-
-class Limits:
-    """What one sandboxed submission may use (see course_tools.sandbox). A limit given here overrides the
-    sandbox's setting; ``None`` leaves it to ``nbgrader_config.py`` or else the trait's default."""
-
-    def __init__(self, memory: str | int | None = None, processes: int | None = None, disk: str | int | None = None,
-                 bwrap: str | None = None) -> None:
-        given = {"memory_limit": None if memory is None else parse_size(memory),
-                 "max_processes": None if processes is None else int(processes),
-                 "disk_limit": None if disk is None else parse_size(disk)}
-        if any(value is not None and value <= 0 for value in given.values()):
-            raise ValueError(f"sandbox limits must be positive, got {given}")
-        self.given: dict[str, int | str] = {name: value for name, value in given.items() if value is not None}
-        if bwrap is not None:
-            self.given["bwrap"] = bwrap
-        self.bwrap = str(self.given.get("bwrap", sandbox_default("bwrap")))
-
-    def nbgrader_args(self, course: Path, chapter: str, student: str) -> list[str]:
-        """nbgrader options that start this submission's kernel in the sandbox."""
-        km = "SandboxedKernelManager"
-        args = [f"--Execute.kernel_manager_class=course_tools.sandbox.{km}",
-                f"--{km}.work_dir={layout.notebook(course, layout.AUTOGRADED, chapter, student).parent}",
-                f"--{km}.hidden={course}"]
-        args += [f"--{km}.{name}={value}" for name, value in sorted(self.given.items())]
-        data = os.environ.get(layout.DATA_DIR_ENV, "").strip()
-        if data:
-            args.append(f"--{km}.read_only={Path(data).resolve()}")
-        return args
-
-
-def _grade_one(course: Path, chapter: str, student: str, timeout: int | None, notebook_timeout: int,
-               max_chars: int | None, limits: Limits | None = None) -> tuple[str | None, float]:
+def _grade_one(
+    course: Path,
+    chapter: str,
+    student: str,
+    timeout: int | None,
+    notebook_timeout: int,
+    max_chars: int | None,
+    limits: Limits | None = None,
+) -> tuple[str | None, float]:
     """Autograde one submission; return (why it could not be graded or None, seconds it took). ``timeout`` and
     ``max_chars`` None keep nbgrader_config.py's settings."""
     args = ["autograde", chapter, "--student", student, "--force", f"--db={db_url(course)}"]
@@ -157,21 +125,11 @@ def _grade_one(course: Path, chapter: str, student: str, timeout: int | None, no
         return f"grading took longer than {notebook_timeout} s and was stopped", time.monotonic() - started
     if code != 0 or not graded.is_file():
         errors = [line for line in output.splitlines() if "Error" in line or "error" in line]
-        return (f"nbgrader could not grade it ({(errors or [f'exit code {code}'])[-1].strip()[:200]})",
-                time.monotonic() - started)
+        return (
+            f"nbgrader could not grade it ({(errors or [f'exit code {code}'])[-1].strip()[:200]})",
+            time.monotonic() - started,
+        )
     return None, time.monotonic() - started
-
-
-def check_sandbox(course: Path, limits: Limits | None) -> None:
-    """Stop with a message when ``limits`` (a sandbox) is asked for but cannot be provided here."""
-    if limits is None:
-        print("grading WITHOUT a sandbox (--no-sandbox): student code runs with your rights and can read the "
-              "hidden tests and change other students' files (README: What grading does and does not protect "
-              "against)")
-        return
-    problem = bwrap_problem(limits.bwrap)
-    if problem:
-        raise SystemExit(f"cannot grade in a sandbox: {problem}")
 
 
 DEFAULT_LIMITS = Limits()
@@ -206,8 +164,13 @@ def _queue(course: Path, log: dict[str, Any], submitted: dict[str, list[str]]) -
     return work
 
 
-def _outcomes(course: Path, log: dict[str, Any], submitted: dict[str, list[str]],
-              results: dict[tuple[str, str], tuple[str | None, float]], timeout: int | None) -> dict[str, list[str]]:
+def _outcomes(
+    course: Path,
+    log: dict[str, Any],
+    submitted: dict[str, list[str]],
+    results: dict[tuple[str, str], tuple[str | None, float]],
+    timeout: int | None,
+) -> dict[str, list[str]]:
     """Record what grading found per submission (problems, and hidden-test code removed from its outputs);
     return {chapter: students that could not be graded} (their graded notebooks removed)."""
     failed: dict[str, list[str]] = {chapter: [] for chapter in submitted}
@@ -232,8 +195,9 @@ def _outcomes(course: Path, log: dict[str, Any], submitted: dict[str, list[str]]
     return failed
 
 
-def _record_scores(course: Path, log: dict[str, Any], submitted: dict[str, list[str]],
-                   failed: dict[str, list[str]]) -> None:
+def _record_scores(
+    course: Path, log: dict[str, Any], submitted: dict[str, list[str]], failed: dict[str, list[str]]
+) -> None:
     """Zeros for what could not be graded; a problem for any submission still without a score."""
     from nbgrader.api import MissingEntry
 
@@ -248,9 +212,16 @@ def _record_scores(course: Path, log: dict[str, Any], submitted: dict[str, list[
                     entry(log, chapter, student)["grade"].append("no score in the gradebook")
 
 
-def grade(course: Path, chapters: list[str] | None = None, jobs: int = 1, timeout: int | None = None,
-          notebook_timeout: int = 1800, max_chars: int | None = None, quiet: bool = False,
-          limits: Limits | None = DEFAULT_LIMITS) -> dict[str, Any]:
+def grade(
+    course: Path,
+    chapters: list[str] | None = None,
+    jobs: int = 1,
+    timeout: int | None = None,
+    notebook_timeout: int = 1800,
+    max_chars: int | None = None,
+    quiet: bool = False,
+    limits: Limits | None = DEFAULT_LIMITS,
+) -> dict[str, Any]:
     """Repair, autograde and write feedback for every submission of the chapters; return the log.
 
     ``limits`` (a ``Limits``) runs each submission's kernel in a sandbox; ``None`` runs it unprotected.
@@ -262,8 +233,9 @@ def grade(course: Path, chapters: list[str] | None = None, jobs: int = 1, timeou
     work = _queue(course, log, submitted)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {key: pool.submit(_grade_one, course, *key, timeout, notebook_timeout, max_chars, limits)
-                   for key in work}
+        futures = {
+            key: pool.submit(_grade_one, course, *key, timeout, notebook_timeout, max_chars, limits) for key in work
+        }
         results = {key: future.result() for key, future in futures.items()}
     elapsed = time.monotonic() - started
     failed = _outcomes(course, log, submitted, results, timeout)

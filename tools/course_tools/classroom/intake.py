@@ -76,8 +76,10 @@ def opened(inbox: Path) -> Iterator[Path]:
             unpack(inbox, Path(folder))
             yield Path(folder)
     else:
-        raise SystemExit(f"{inbox} is neither a folder nor a zip file: give the folder of the files students "
-                         "sent, or the zip your LMS's bulk download gave you")
+        raise SystemExit(
+            f"{inbox} is neither a folder nor a zip file: give the folder of the files students "
+            "sent, or the zip your LMS's bulk download gave you"
+        )
 
 
 def files(folder: Path) -> list[InboxFile]:

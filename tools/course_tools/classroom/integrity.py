@@ -26,8 +26,15 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # What the tests use from outside the answer: replacing an attribute of these is tampering.
 PROTECTED_MODULES = {"builtins", "__builtins__", "np", "numpy", "tf", "tensorflow", "keras", "course_utils"}
 WATCHERS = {"_ih", "In", "_i", "_ii", "_iii", "_oh", "Out"}  # IPython's history of the cells run
-WATCHING_ATTRIBUTES = {"events", "history_manager", "_getframe", "input_transformers_post",
-                       "input_transformers_cleanup", "ast_transformers", "set_custom_exc"}
+WATCHING_ATTRIBUTES = {
+    "events",
+    "history_manager",
+    "_getframe",
+    "input_transformers_post",
+    "input_transformers_cleanup",
+    "ast_transformers",
+    "set_custom_exc",
+}
 WATCHING_STRINGS = {"pre_run_cell", "post_run_cell", "pre_execute", "post_execute"}
 DYNAMIC = {"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals"}
 
@@ -69,8 +76,9 @@ def _output_text(output: NotebookNode) -> str:
 def _scrub_error(output: NotebookNode, hidden: list[str]) -> bool:
     """Drop the frames of a traceback that show hidden code (a failing hidden test's own line); True if the
     error's message itself shows hidden code (then the whole output goes)."""
-    output["traceback"] = [frame if not leaked_lines(str(frame), hidden) else f"{REMOVED}\n"
-                           for frame in output.get("traceback", [])]
+    output["traceback"] = [
+        frame if not leaked_lines(str(frame), hidden) else f"{REMOVED}\n" for frame in output.get("traceback", [])
+    ]
     return bool(leaked_lines(str(output.get("ename", "")) + " " + str(output.get("evalue", "")), hidden))
 
 
@@ -83,7 +91,11 @@ def scrub_outputs(nb: NotebookNode, hidden: list[str]) -> list[str]:
     for index, cell in enumerate(nb.cells):
         kept = []
         for output in cell.get("outputs", []):
-            if not leaked_lines(_output_text(output), hidden) or output.output_type == "error" and not _scrub_error(output, hidden):
+            if (
+                not leaked_lines(_output_text(output), hidden)
+                or output.output_type == "error"
+                and not _scrub_error(output, hidden)
+            ):
                 kept.append(output)
             else:
                 kept.append(nbformat.v4.new_output("stream", name="stdout", text=REMOVED + "\n"))
@@ -135,24 +147,40 @@ def _findings(tree: ast.Module, modules: set[str], test_names: set[str]) -> list
     """What one student cell does that watches the hidden tests or tampers with what they call."""
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in WATCHERS or (
-                isinstance(node, ast.Attribute) and node.attr in WATCHING_ATTRIBUTES) or (
-                isinstance(node, ast.Constant) and node.value in WATCHING_STRINGS):
+        if (
+            isinstance(node, ast.Name)
+            and node.id in WATCHERS
+            or (isinstance(node, ast.Attribute) and node.attr in WATCHING_ATTRIBUTES)
+            or (isinstance(node, ast.Constant) and node.value in WATCHING_STRINGS)
+        ):
             found.append("watches the cells that run after it (IPython's input history or events)")
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del) and _root(node) in modules:
             found.append(f"replaces {_root(node)}.{node.attr}, which the tests may call")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in DYNAMIC:
             found.append(f"runs code it builds at run time ({node.func.id}), which cannot be checked")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-                "setattr", "delattr") and node.args and _root(node.args[0]) in modules:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("setattr", "delattr")
+            and node.args
+            and _root(node.args[0]) in modules
+        ):
             found.append(f"replaces an attribute of {_root(node.args[0])} with {node.func.id}")
         elif isinstance(node, ast.Import | ast.ImportFrom) and "mock" in " ".join(
-                [getattr(node, "module", "") or "", *(alias.name for alias in node.names)]):
+            [getattr(node, "module", "") or "", *(alias.name for alias in node.names)]
+        ):
             found.append("imports mock, which replaces functions")
-    shadowed = {name for node in _module_level(tree) for name in _bound(node)
-                if not isinstance(node, ast.Import | ast.ImportFrom)}
-    found += [f"replaces {name}, which the tests use" for name in sorted(shadowed & test_names)
-              if name in modules or hasattr(builtins, name)]
+    shadowed = {
+        name
+        for node in _module_level(tree)
+        for name in _bound(node)
+        if not isinstance(node, ast.Import | ast.ImportFrom)
+    }
+    found += [
+        f"replaces {name}, which the tests use"
+        for name in sorted(shadowed & test_names)
+        if name in modules or hasattr(builtins, name)
+    ]
     return found
 
 
@@ -169,8 +197,11 @@ def suspicions(nb: NotebookNode, source_nb: NotebookNode) -> list[str]:
 
     tests = [parsed(c.source) for c in source_nb.cells if c.cell_type == "code" and nbgrader_meta(c).get("grade")]
     test_names = {n.id for tree in tests if tree for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    own = [(cell_label(c, i), parsed(c.source)) for i, c in enumerate(nb.cells)
-           if c.cell_type == "code" and not nbgrader_meta(c).get("locked")]
+    own = [
+        (cell_label(c, i), parsed(c.source))
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and not nbgrader_meta(c).get("locked")
+    ]
     modules = _modules([tree for _, tree in own if tree] + [tree for tree in tests if tree])
     problems = []
     for label, tree in own:
@@ -186,5 +217,7 @@ def check_feedback(page: str, hidden: list[str]) -> bool:
 
 def read_pair(course: Any, chapter: str) -> tuple[NotebookNode, NotebookNode]:
     """(source notebook with the hidden tests, student version) of a chapter of ``course``."""
-    return (nbformat.read(layout.notebook(course, layout.SOURCE, chapter), as_version=4),
-            nbformat.read(layout.notebook(course, layout.RELEASE, chapter), as_version=4))
+    return (
+        nbformat.read(layout.notebook(course, layout.SOURCE, chapter), as_version=4),
+        nbformat.read(layout.notebook(course, layout.RELEASE, chapter), as_version=4),
+    )

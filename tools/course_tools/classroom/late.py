@@ -23,8 +23,10 @@ def parse_time(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError as error:
-        raise SystemExit(f"{text!r} is not a date and time: write it as ISO 8601, e.g. 2026-03-02T23:59 "
-                         "(UTC) or 2026-03-02T23:59+01:00") from error
+        raise SystemExit(
+            f"{text!r} is not a date and time: write it as ISO 8601, e.g. 2026-03-02T23:59 "
+            "(UTC) or 2026-03-02T23:59+01:00"
+        ) from error
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -41,8 +43,10 @@ class LatePolicy:
         if self.kind not in POLICIES:
             raise SystemExit(f"unknown late policy {self.kind!r}: choose one of {', '.join(POLICIES)}")
         if self.kind == "per-day" and not 0 < self.percent <= 100:
-            raise SystemExit(f"--penalty {self.percent:g}: give the percent of the maximum taken off per day late "
-                             "(more than 0, at most 100)")
+            raise SystemExit(
+                f"--penalty {self.percent:g}: give the percent of the maximum taken off per day late "
+                "(more than 0, at most 100)"
+            )
 
     def days_late(self, submitted_at: str) -> int:
         """Started days after the due date (0 when on time or when the submission time is unknown)."""
@@ -66,8 +70,9 @@ def policy_of(log: dict[str, Any], chapter: str) -> LatePolicy | None:
     return LatePolicy(**stored) if stored else None
 
 
-def set_due(course: Path, chapter: str, due: str, kind: str = "none", percent: float = 0.0,
-            cutoff: str = "") -> LatePolicy:
+def set_due(
+    course: Path, chapter: str, due: str, kind: str = "none", percent: float = 0.0, cutoff: str = ""
+) -> LatePolicy:
     """Record ``chapter``'s due date (in the log and as nbgrader's ``duedate``) and its late policy."""
     policy = LatePolicy(parse_time(due).isoformat(), kind, percent, parse_time(cutoff).isoformat() if cutoff else "")
     log = load_log(course)
@@ -76,7 +81,9 @@ def set_due(course: Path, chapter: str, due: str, kind: str = "none", percent: f
     with gradebook(course) as gb:
         naive_utc = parse_time(due).astimezone(UTC).replace(tzinfo=None)
         gb.update_or_create_assignment(chapter, duedate=naive_utc)
-    print(f"{chapter}: due {policy.due}, late policy {kind}"
-          + (f" ({percent:g}% per day)" if kind == "per-day" else "")
-          + (f" (0 after {policy.cutoff or policy.due})" if kind == "cutoff" else ""))
+    print(
+        f"{chapter}: due {policy.due}, late policy {kind}"
+        + (f" ({percent:g}% per day)" if kind == "per-day" else "")
+        + (f" (0 after {policy.cutoff or policy.due})" if kind == "cutoff" else "")
+    )
     return policy

@@ -19,8 +19,9 @@ from pathlib import PurePath
 
 LMS_NAMES = ("canvas", "moodle", "google")
 
-_CANVAS = re.compile(r"(?P<name>[^_/]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<original>.+)",
-                     re.IGNORECASE)
+_CANVAS = re.compile(
+    r"(?P<name>[^_/]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<original>.+)", re.IGNORECASE
+)
 _MOODLE = re.compile(r"(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?:file|onlinetext)_(?P<original>.*)")
 _GOOGLE = re.compile(r"(?P<name>.+?) - (?P<original>.+)")
 
@@ -29,11 +30,11 @@ _GOOGLE = re.compile(r"(?P<name>.+?) - (?P<original>.+)")
 class Delivery:
     """What an LMS's file name says about a file: who sent it and how it was called when uploaded."""
 
-    lms: str             # one of LMS_NAMES
-    name: str            # the student's name as the LMS wrote it
-    user_id: str         # the LMS's user id ("" when its download gives none)
-    original: str        # the file name as the student uploaded it
-    late: bool | None    # the LMS marked it late (None: the LMS's download does not say)
+    lms: str  # one of LMS_NAMES
+    name: str  # the student's name as the LMS wrote it
+    user_id: str  # the LMS's user id ("" when its download gives none)
+    original: str  # the file name as the student uploaded it
+    late: bool | None  # the LMS marked it late (None: the LMS's download does not say)
     submission_id: str = ""
 
 
@@ -42,8 +43,9 @@ def canvas(rel: PurePath) -> Delivery | None:
     match = _CANVAS.fullmatch(rel.name) if len(rel.parts) == 1 else None
     if match is None:
         return None
-    return Delivery("canvas", match["name"], match["user"], match["original"], match["late"] is not None,
-                    match["submission"])
+    return Delivery(
+        "canvas", match["name"], match["user"], match["original"], match["late"] is not None, match["submission"]
+    )
 
 
 def moodle(rel: PurePath) -> Delivery | None:

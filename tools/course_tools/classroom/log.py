@@ -35,7 +35,9 @@ def save_log(course: Path, log: dict[str, Any]) -> None:
 
 def entry(log: dict[str, Any], chapter: str, student: str) -> dict[str, Any]:
     """The log's record of one submission (created empty if new)."""
-    item: dict[str, Any] = log["submissions"].setdefault(f"{chapter}/{student}", {"chapter": chapter, "student": student})
+    item: dict[str, Any] = log["submissions"].setdefault(
+        f"{chapter}/{student}", {"chapter": chapter, "student": student}
+    )
     return item
 
 

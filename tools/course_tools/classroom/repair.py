@@ -42,8 +42,9 @@ def _similarity(release_cell: NotebookNode, cell: NotebookNode) -> float | None:
     return ratio if ratio >= 0.3 else None
 
 
-def _fuzzy(release_cells: list[NotebookNode], cells: list[NotebookNode], rel_idx: list[int],
-           sub_idx: list[int]) -> dict[int, int]:
+def _fuzzy(
+    release_cells: list[NotebookNode], cells: list[NotebookNode], rel_idx: list[int], sub_idx: list[int]
+) -> dict[int, int]:
     """Best monotone matching of two short runs of cells by similarity (dynamic programming)."""
     n, m = len(rel_idx), len(sub_idx)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
@@ -104,8 +105,9 @@ def align_cells(release_cells: list[NotebookNode], cells: list[NotebookNode]) ->
     return pairs
 
 
-def _restore_metadata(nb: NotebookNode, release_nb: NotebookNode, pairs: dict[int, int],
-                      graded: list[int]) -> tuple[list[str], list[str]]:
+def _restore_metadata(
+    nb: NotebookNode, release_nb: NotebookNode, pairs: dict[int, int], graded: list[int]
+) -> tuple[list[str], list[str]]:
     """Give each matched cell its release cell's nbgrader metadata and take it from cells matched to none;
     return (problems, problems about locked cells the student edited)."""
     restored, edited, matched_sub = 0, [], set()
@@ -121,12 +123,22 @@ def _restore_metadata(nb: NotebookNode, release_nb: NotebookNode, pairs: dict[in
         if meta.get("locked") and not meta.get("solution") and _normal(cell.source) != _normal(release_cell.source):
             what = ("test cell " if meta.get("grade") else "locked cell ") + meta["grade_id"]
             edited.append(f"the {what} was edited by the student; the original is restored for grading")
-    problems = [(f"nbgrader metadata was missing or changed on {restored} of {len(graded)} graded cells (usual "
-                 "after editing in Colab); restored from the release version")] if restored else []
+    problems = (
+        [
+            (
+                f"nbgrader metadata was missing or changed on {restored} of {len(graded)} graded cells (usual "
+                "after editing in Colab); restored from the release version"
+            )
+        ]
+        if restored
+        else []
+    )
     for j, cell in enumerate(nb.cells):
         if "nbgrader" in cell.metadata and j not in matched_sub:
-            problems.append(f"{cell_label(cell, j)} carried nbgrader metadata but is not a graded cell of the "
-                            "release (a copy?); it is graded as an ordinary cell")
+            problems.append(
+                f"{cell_label(cell, j)} carried nbgrader metadata but is not a graded cell of the "
+                "release (a copy?); it is graded as an ordinary cell"
+            )
             del cell.metadata["nbgrader"]
     return problems, edited
 
@@ -148,8 +160,9 @@ def _put_back(nb: NotebookNode, release_nb: NotebookNode, pairs: dict[int, int],
         if meta.get("solution"):
             problems.append(f"the answer cell {meta['grade_id']} {gone}; a blank one was put back (scores 0)")
         else:
-            problems.append(f"the {'test' if meta.get('grade') else 'locked'} cell {meta['grade_id']} {gone}; "
-                            "it was put back")
+            problems.append(
+                f"the {'test' if meta.get('grade') else 'locked'} cell {meta['grade_id']} {gone}; it was put back"
+            )
     return problems
 
 
@@ -185,8 +198,9 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def repair(course: Path, chapters: list[str] | None = None, quiet: bool = False,
-           log: dict[str, Any] | None = None) -> dict[str, Any]:
+def repair(
+    course: Path, chapters: list[str] | None = None, quiet: bool = False, log: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Repair every submission of the chapters in submitted/ (already repaired files are left alone).
 
     With ``log`` (the log of a running ``grade``) the findings are recorded there and not saved; without,

@@ -13,8 +13,22 @@ from course_tools import layout
 from course_tools.classroom.late import policy_of
 from course_tools.classroom.log import SEPARATOR, gradebook, load_log
 
-FIELDS = ["student", "name", "lms_user_id", "assignment", "score", "max_score", "late_penalty", "final_score",
-          "submitted_at", "late", "problems", "review", "failed_tests", "file"]
+FIELDS = [
+    "student",
+    "name",
+    "lms_user_id",
+    "assignment",
+    "score",
+    "max_score",
+    "late_penalty",
+    "final_score",
+    "submitted_at",
+    "late",
+    "problems",
+    "review",
+    "failed_tests",
+    "file",
+]
 NO_SUBMISSION = "no submission"
 NOT_ON_ROSTER = "not on the roster (graded all the same)"
 
@@ -33,8 +47,12 @@ def _score(gb: Any, chapter: str, student: str, row: dict[str, Any], submitted: 
         row["score"] = 0
         return [NO_SUBMISSION]
     row["score"], row["max_score"] = round(submission.score, 2), round(submission.max_score, 2)
-    row["failed_tests"] = "; ".join(f"{g.name} {g.score:g}/{g.max_score:g}" for nb in submission.notebooks
-                                    for g in nb.grades if g.score < g.max_score)
+    row["failed_tests"] = "; ".join(
+        f"{g.name} {g.score:g}/{g.max_score:g}"
+        for nb in submission.notebooks
+        for g in nb.grades
+        if g.score < g.max_score
+    )
     return []
 
 
@@ -56,11 +74,18 @@ def one_row(gb: Any, log: dict[str, Any], chapter: str, student: str) -> dict[st
     """The report's row of ``student``'s ``chapter``."""
     item = log["submissions"].get(f"{chapter}/{student}", {})
     person = log.get("roster", {}).get(student, {})
-    row: dict[str, Any] = {"student": student, "assignment": chapter, "score": "", "max_score": "",
-                           "failed_tests": "", "file": item.get("file", ""), "submitted_at": item.get("submitted_at", ""),
-                           "name": person.get("name") or item.get("name", ""),
-                           "lms_user_id": person.get("user_id") or item.get("lms_user_id", ""),
-                           "review": SEPARATOR.join(item.get("review", []))}
+    row: dict[str, Any] = {
+        "student": student,
+        "assignment": chapter,
+        "score": "",
+        "max_score": "",
+        "failed_tests": "",
+        "file": item.get("file", ""),
+        "submitted_at": item.get("submitted_at", ""),
+        "name": person.get("name") or item.get("name", ""),
+        "lms_user_id": person.get("user_id") or item.get("lms_user_id", ""),
+        "review": SEPARATOR.join(item.get("review", [])),
+    }
     problems = item.get("collect", []) + item.get("repair", []) + item.get("grade", [])
     problems += _score(gb, chapter, student, row, bool(item))
     if log.get("roster") and not person:
@@ -78,8 +103,9 @@ def rows(course: Path, chapters: list[str] | None = None) -> list[dict[str, Any]
     log = load_log(course)
     result = []
     with gradebook(course) as gb:
-        names = chapters or sorted({a.name for a in gb.assignments}
-                                   | {item["chapter"] for item in log["submissions"].values()})
+        names = chapters or sorted(
+            {a.name for a in gb.assignments} | {item["chapter"] for item in log["submissions"].values()}
+        )
         for chapter in names:
             students = set(layout.students(course, chapter)) | set(log.get("roster", {}))
             with contextlib.suppress(MissingEntry):  # a chapter not yet in the gradebook
@@ -87,8 +113,15 @@ def rows(course: Path, chapters: list[str] | None = None) -> list[dict[str, Any]
             result += [one_row(gb, log, chapter, student) for student in sorted(students)]
     for problem in (p for _, p in sorted(log["inbox"].items())):
         if not chapters or not problem["chapter"] or problem["chapter"] in chapters:
-            result.append({**dict.fromkeys(FIELDS, ""), "student": problem["student"],
-                           "assignment": problem["chapter"], "problems": problem["problem"], "file": problem["file"]})
+            result.append(
+                {
+                    **dict.fromkeys(FIELDS, ""),
+                    "student": problem["student"],
+                    "assignment": problem["chapter"],
+                    "problems": problem["problem"],
+                    "file": problem["file"],
+                }
+            )
     return result
 
 

@@ -25,8 +25,12 @@ PLAIN_FIELDS = ("id", "name", "email")
 
 
 def _person(name: str, user_id: str = "", email: str = "", **extra: str) -> dict[str, str]:
-    return {"name": name.strip(), "user_id": user_id.strip(), "email": email.strip(),
-            **{key: value.strip() for key, value in extra.items()}}
+    return {
+        "name": name.strip(),
+        "user_id": user_id.strip(),
+        "email": email.strip(),
+        **{key: value.strip() for key, value in extra.items()},
+    }
 
 
 def _canvas(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -35,15 +39,31 @@ def _canvas(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         if row["Student"].strip() in CANVAS_SKIPPED or not row["ID"].strip():
             continue
         last, _, first = row["Student"].partition(",")
-        people.append(_person(f"{first.strip()} {last.strip()}".strip(), row["ID"], "",
-                              sortable_name=row["Student"], sis_user_id=row["SIS User ID"],
-                              sis_login_id=row["SIS Login ID"], section=row["Section"]))
+        people.append(
+            _person(
+                f"{first.strip()} {last.strip()}".strip(),
+                row["ID"],
+                "",
+                sortable_name=row["Student"],
+                sis_user_id=row["SIS User ID"],
+                sis_login_id=row["SIS Login ID"],
+                section=row["Section"],
+            )
+        )
     return people
 
 
 def _moodle(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [_person(f"{row['First name'].strip()} {row['Last name'].strip()}", "", row["Email address"],
-                    id_number=row.get("ID number", "")) for row in rows if row["Email address"].strip()]
+    return [
+        _person(
+            f"{row['First name'].strip()} {row['Last name'].strip()}",
+            "",
+            row["Email address"],
+            id_number=row.get("ID number", ""),
+        )
+        for row in rows
+        if row["Email address"].strip()
+    ]
 
 
 def _plain(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -64,9 +84,11 @@ def read_roster(path: Path) -> tuple[str, list[dict[str, str]]]:
         return "moodle", _moodle(rows)
     if all(name in [f.lower() for f in fields] for name in PLAIN_FIELDS):
         return "plain", _plain(rows)
-    raise SystemExit(f"{path}: not a roster this tool reads (columns found: {', '.join(fields) or 'none'}). Give "
-                     f"Canvas's gradebook export ({', '.join(CANVAS_FIELDS)}, ...), Moodle's grade export "
-                     f"({', '.join(MOODLE_FIELDS)}, ...) or a CSV with the header {','.join(PLAIN_FIELDS)}")
+    raise SystemExit(
+        f"{path}: not a roster this tool reads (columns found: {', '.join(fields) or 'none'}). Give "
+        f"Canvas's gradebook export ({', '.join(CANVAS_FIELDS)}, ...), Moodle's grade export "
+        f"({', '.join(MOODLE_FIELDS)}, ...) or a CSV with the header {','.join(PLAIN_FIELDS)}"
+    )
 
 
 def import_roster(course: Path, path: Path) -> dict[str, Any]:
@@ -84,8 +106,13 @@ def import_roster(course: Path, path: Path) -> dict[str, Any]:
     with gradebook(course) as gb:
         for student, person in roster.items():
             first, _, last = person["name"].partition(" ")
-            gb.update_or_create_student(student, first_name=first, last_name=last, email=person["email"] or None,
-                                        lms_user_id=person["user_id"] or None)
+            gb.update_or_create_student(
+                student,
+                first_name=first,
+                last_name=last,
+                email=person["email"] or None,
+                lms_user_id=person["user_id"] or None,
+            )
     log["roster"] = roster
     save_log(course, log)
     print(f"roster: {len(roster)} students from {Path(path).name} ({kind})")

@@ -29,7 +29,7 @@ def user_key(user_id: str) -> str:
 
 def _bound_ids(known: dict[str, str]) -> dict[str, str]:
     """{student id: LMS user id} for the ids that belong to an LMS user."""
-    return {sid: key[len(USER_ID_PREFIX):] for key, sid in known.items() if key.startswith(USER_ID_PREFIX)}
+    return {sid: key[len(USER_ID_PREFIX) :] for key, sid in known.items() if key.startswith(USER_ID_PREFIX)}
 
 
 def _known_id(key: str, user_id: str, known: dict[str, str]) -> str | None:
@@ -69,6 +69,12 @@ def assign_student_id(name: str, known: dict[str, str], user_id: str = "") -> tu
     known.setdefault(key, student)
     if user_id:
         known[user_key(user_id)] = student
-    problem = None if student == base else (f"the student name '{name}' reads as '{base}', the id of another "
-                                            f"student, so it was given the id '{student}'")
+    problem = (
+        None
+        if student == base
+        else (
+            f"the student name '{name}' reads as '{base}', the id of another "
+            f"student, so it was given the id '{student}'"
+        )
+    )
     return student, problem

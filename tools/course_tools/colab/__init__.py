@@ -1,7 +1,7 @@
 """Colab's runtimes rebuilt on this machine, so that the chapters are tested on Colab's package versions.
 
-Colab publishes what its runtimes have installed (``pip freeze``; copied into ``tools/course_tools/colab/lists/``, see the
-README there). This package builds two virtual environments in the repository root from those lists:
+Colab publishes what its runtimes have installed (``pip freeze``; copied into ``tools/course_tools/colab/lists/``,
+see the README there). This package builds two virtual environments in the repository root from those lists:
 
 * ``.venv-colab-cpu``: Colab's CPU runtime: tensorflow, keras, tensorflow-hub, numpy, matplotlib, mlxtend,
   pillow and ipykernel at Colab's versions, and the course's package ``course_utils`` with its extras.
@@ -42,18 +42,34 @@ tests/test_colab_runtimes.py and the nbgrader round trip use the same functions.
 """
 
 from course_tools.colab.build import (
-                                     build,
-                                     build_all,
-                                     compare_with_colab,
-                                     describe,
-                                     format_comparison,
-                                     installed_versions,
-                                     read_stamp,
+    build,
+    build_all,
+    compare_with_colab,
+    describe,
+    format_comparison,
+    installed_versions,
+    read_stamp,
 )
 from course_tools.colab.interpreter import find_python
 from course_tools.colab.kernels import kernel_environ, kernel_launches, nbval, write_kernelspecs
 from course_tools.colab.runtimes import LISTS, RUNTIMES, Runtime, constraints_text, read_freeze
 
-__all__ = ["LISTS", "RUNTIMES", "Runtime", "build", "build_all", "compare_with_colab", "constraints_text",
-           "describe", "find_python", "format_comparison", "installed_versions", "kernel_environ",
-           "kernel_launches", "nbval", "read_freeze", "read_stamp", "write_kernelspecs"]
+__all__ = [
+    "LISTS",
+    "RUNTIMES",
+    "Runtime",
+    "build",
+    "build_all",
+    "compare_with_colab",
+    "constraints_text",
+    "describe",
+    "find_python",
+    "format_comparison",
+    "installed_versions",
+    "kernel_environ",
+    "kernel_launches",
+    "nbval",
+    "read_freeze",
+    "read_stamp",
+    "write_kernelspecs",
+]

@@ -36,8 +36,14 @@ def _digest(*parts: object) -> str:
 
 def _base_key(runtime: Runtime, interpreter: Interpreter) -> str:
     """What forces a fresh environment: the Colab list, the package set, the interpreter, SCHEMA."""
-    return _digest(SCHEMA, runtime.freeze_path.read_text(), runtime.packages, runtime.course_utils,
-                   interpreter.path, interpreter.version)
+    return _digest(
+        SCHEMA,
+        runtime.freeze_path.read_text(),
+        runtime.packages,
+        runtime.course_utils,
+        interpreter.path,
+        interpreter.version,
+    )
 
 
 def _project_key() -> str:
@@ -59,8 +65,9 @@ def _run(command: Sequence[str | Path], log: IO[str], **kwargs: Any) -> None:
     hung (``subprocess.TimeoutExpired``)."""
     log.write(f"$ {' '.join(map(str, command))}\n")
     log.flush()
-    result = subprocess.run([str(c) for c in command], stdout=log, stderr=subprocess.STDOUT, text=True,
-                            timeout=STEP_TIMEOUT, **kwargs)
+    result = subprocess.run(
+        [str(c) for c in command], stdout=log, stderr=subprocess.STDOUT, text=True, timeout=STEP_TIMEOUT, **kwargs
+    )
     if result.returncode != 0:
         log.flush()
         tail = Path(log.name).read_text()[-6000:]
@@ -69,10 +76,13 @@ def _run(command: Sequence[str | Path], log: IO[str], **kwargs: Any) -> None:
 
 def installed_versions(runtime: Runtime) -> dict[str, str]:
     """``{canonical name: version}`` of every distribution in the environment, pip included."""
-    code = ("import importlib.metadata as m, json; "
-            "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))")
-    result = subprocess.run([str(runtime.python), "-c", code], stdout=subprocess.PIPE, text=True, check=True,
-                            timeout=120)
+    code = (
+        "import importlib.metadata as m, json; "
+        "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    )
+    result = subprocess.run(
+        [str(runtime.python), "-c", code], stdout=subprocess.PIPE, text=True, check=True, timeout=120
+    )
     return {canonicalize_name(name): version for name, version in json.loads(result.stdout).items()}
 
 
@@ -81,11 +91,16 @@ def compare_with_colab(runtime: Runtime) -> tuple[list[tuple[str, str, str]], li
     for every other package whose version differs or that Colab's list lacks)."""
     colab, _ = read_freeze(runtime.freeze_path)
     ours = installed_versions(runtime)
-    rows = [(name, ours.get(canonicalize_name(name), "-"), colab.get(canonicalize_name(name), "-"))
-            for name in runtime.key_packages + runtime.absent]
+    rows = [
+        (name, ours.get(canonicalize_name(name), "-"), colab.get(canonicalize_name(name), "-"))
+        for name in runtime.key_packages + runtime.absent
+    ]
     shown = {canonicalize_name(name) for name in runtime.key_packages + runtime.absent}
-    other = [(name, version, colab.get(name, "-")) for name, version in sorted(ours.items())
-             if name not in shown and colab.get(name) != version]
+    other = [
+        (name, version, colab.get(name, "-"))
+        for name, version in sorted(ours.items())
+        if name not in shown and colab.get(name) != version
+    ]
     return rows, other
 
 
@@ -100,8 +115,10 @@ def format_comparison(runtime: Runtime) -> str:
             note = "" if ours == colab else "   <-- differs"
         lines.append(f"  {name:<16} {ours:<12} {colab}{note}")
     if other:
-        lines.append("  not at Colab's version (or not in Colab's list): "
-                     + ", ".join(f"{name} {ours} (Colab: {colab})" for name, ours, colab in other))
+        lines.append(
+            "  not at Colab's version (or not in Colab's list): "
+            + ", ".join(f"{name} {ours} (Colab: {colab})" for name, ours, colab in other)
+        )
     else:
         lines.append("  every other installed package is at Colab's version")
     return "\n".join(lines)
@@ -116,8 +133,7 @@ def _lock(runtime: Runtime) -> IO[str]:
     return handle
 
 
-def build(runtime: Runtime, force: bool = False, interpreter: Interpreter | None = None,
-          echo: Echo = print) -> Stamp:
+def build(runtime: Runtime, force: bool = False, interpreter: Interpreter | None = None, echo: Echo = print) -> Stamp:
     """Make ``runtime``'s environment current; return its stamp (a dict: python, python_version,
     python_source, seconds, ... and ``rebuilt``: False if nothing was done).
 
@@ -142,25 +158,38 @@ def build(runtime: Runtime, force: bool = False, interpreter: Interpreter | None
             constraints.write_text(constraints_text(runtime))
         else:
             echo(f"{runtime.title}: pyproject.toml changed, installing course_utils again ...")
-        with open(runtime.venv / "build.log", "w" if fresh else "a") as log:
-            if fresh:
-                _run([interpreter.path, "-m", "venv", runtime.venv], log)
-            pip: list[str | Path] = [runtime.python, "-m", "pip", "--no-input"]
-            # One resolution for everything: Colab's packages and course_utils (editable, so that edits to
-            # course_utils need no rebuild) with its dependencies, all under Colab's versions.
-            _run([*pip, "install", "--progress-bar", "off", "-c", constraints, *runtime.packages,
-                  "-e", f"{ROOT}{runtime.course_utils}"], log, cwd=ROOT)
-            _run([*pip, "check"], log)
+        _install(runtime, interpreter if fresh else None, constraints)
         seconds = round(time.monotonic() - start, 1)
         if fresh:
-            stamp = {"base": base, "python": interpreter.path, "python_version": interpreter.version,
-                     "python_source": interpreter.source, "seconds": seconds,
-                     "built": time.strftime("%Y-%m-%d %H:%M:%S")}
+            stamp = {
+                "base": base,
+                "python": interpreter.path,
+                "python_version": interpreter.version,
+                "python_source": interpreter.source,
+                "seconds": seconds,
+                "built": time.strftime("%Y-%m-%d %H:%M:%S"),
+            }
         stamp = {**(stamp or {}), "project": project, "updated": time.strftime("%Y-%m-%d %H:%M:%S")}
         runtime.stamp.write_text(json.dumps(stamp, indent=1) + "\n")
-        echo(f"{runtime.title}: {'built' if fresh else 'updated'} in {seconds:.0f} s; log in "
-             f"{runtime.venv.name}/build.log\n" + format_comparison(runtime))
+        echo(
+            f"{runtime.title}: {'built' if fresh else 'updated'} in {seconds:.0f} s; log in "
+            f"{runtime.venv.name}/build.log\n" + format_comparison(runtime)
+        )
         return {**stamp, "rebuilt": True}
+
+
+def _install(runtime: Runtime, interpreter: Interpreter | None, constraints: Path) -> None:
+    """pip-install the runtime's packages and course_utils under Colab's versions (``constraints``), into a new
+    venv made by ``interpreter`` or, when it is None, into the existing one; the output goes to build.log."""
+    with open(runtime.venv / "build.log", "a" if interpreter is None else "w") as log:
+        if interpreter is not None:
+            _run([interpreter.path, "-m", "venv", runtime.venv], log)
+        pip: list[str | Path] = [runtime.python, "-m", "pip", "--no-input"]
+        # One resolution for everything: Colab's packages and course_utils (editable, so that edits to
+        # course_utils need no rebuild) with its dependencies, all under Colab's versions.
+        packages = [*runtime.packages, "-e", f"{ROOT}{runtime.course_utils}"]
+        _run([*pip, "install", "--progress-bar", "off", "-c", constraints, *packages], log, cwd=ROOT)
+        _run([*pip, "check"], log)
 
 
 def build_all(runtimes: Iterable[Runtime] | None = None, force: bool = False, echo: Echo = print) -> dict[str, Stamp]:
@@ -178,5 +207,7 @@ def describe(runtime: Runtime, stamp: Stamp | None = None) -> str:
     if not stamp:
         return f"{runtime.title}: {runtime.venv.name} not built yet (would use {find_python().describe()})"
     colab = "" if stamp["python_version"].startswith(COLAB_PYTHON + ".") else f" (not Colab's {COLAB_PYTHON})"
-    return (f"{runtime.title}: {runtime.venv.name} built with Python {stamp['python_version']}{colab} "
-            f"at {stamp['python']} ({stamp['python_source']})")
+    return (
+        f"{runtime.title}: {runtime.venv.name} built with Python {stamp['python_version']}{colab} "
+        f"at {stamp['python']} ({stamp['python_source']})"
+    )

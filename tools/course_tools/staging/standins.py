@@ -28,8 +28,9 @@ from course_utils import datasets, hub, image_folders
 # The five classes written as JPEG files; the feature extractor learns the other five (SOURCE_CLASSES), so that
 # source and target share no class.
 OFFLINE_CLASSES = {2: "pullover", 3: "dress", 6: "shirt", 7: "sneaker", 9: "ankle-boot"}
-SOURCE_CLASSES = {label: name for label, name in enumerate(datasets.FASHION_MNIST_CLASS_NAMES)
-                  if label not in OFFLINE_CLASSES}
+SOURCE_CLASSES = {
+    label: name for label, name in enumerate(datasets.FASHION_MNIST_CLASS_NAMES) if label not in OFFLINE_CLASSES
+}
 TRAIN_PER_CLASS = 600
 EVAL_PER_CLASS = 100
 
@@ -72,8 +73,14 @@ def interleave(groups: Sequence[Sequence[T]]) -> list[T]:
     return merged
 
 
-def stage_jpegs(destination: str | Path, train: Pair, test: Pair, train_per_class: int = TRAIN_PER_CLASS,
-                eval_per_class: int = EVAL_PER_CLASS, note: str = "") -> str:
+def stage_jpegs(
+    destination: str | Path,
+    train: Pair,
+    test: Pair,
+    train_per_class: int = TRAIN_PER_CLASS,
+    eval_per_class: int = EVAL_PER_CLASS,
+    note: str = "",
+) -> str:
     """Write ``OFFLINE_CLASSES`` as JPEG files with train/eval CSVs into ``destination``, unless it is done.
 
     Training images come from ``train``, evaluation images from ``test`` (the first ``train_per_class`` /
@@ -109,8 +116,10 @@ def stage_jpegs(destination: str | Path, train: Pair, test: Pair, train_per_clas
         rows = interleave(per_class)
         image_folders.write_csv(rows, partial / f"{split}_set.csv")
         counts[split] = len(rows)
-    description = (f"{counts['train']:,} training and {counts['eval']:,} evaluation JPEG files written from real "
-                   f"Fashion-MNIST images (classes {', '.join(OFFLINE_CLASSES.values())}){note}")
+    description = (
+        f"{counts['train']:,} training and {counts['eval']:,} evaluation JPEG files written from real "
+        f"Fashion-MNIST images (classes {', '.join(OFFLINE_CLASSES.values())}){note}"
+    )
     return finish(partial, folder, description)
 
 
@@ -135,16 +144,20 @@ def stage_standins(destination: str | Path) -> dict[str, str]:
     if len(finished) == len(names):  # every `make` run: no need to read the data
         return finished
     train, test = datasets.read_staged_folder(data / "fashion-mnist")
-    quick_train = (train[0][:datasets.QUICK_TRAIN_IMAGES], train[1][:datasets.QUICK_TRAIN_IMAGES])
-    quick_test = (test[0][:datasets.QUICK_TEST_IMAGES], test[1][:datasets.QUICK_TEST_IMAGES])
+    quick_train = (train[0][: datasets.QUICK_TRAIN_IMAGES], train[1][: datasets.QUICK_TRAIN_IMAGES])
+    quick_test = (test[0][: datasets.QUICK_TEST_IMAGES], test[1][: datasets.QUICK_TEST_IMAGES])
     staged = {
         image_folders.STANDIN_JPEGS: stage_jpegs(data / image_folders.STANDIN_JPEGS, train, test),
         image_folders.STANDIN_JPEGS_QUICK: stage_jpegs(
-            data / image_folders.STANDIN_JPEGS_QUICK, quick_train, quick_test,
+            data / image_folders.STANDIN_JPEGS_QUICK,
+            quick_train,
+            quick_test,
             note=f", from the quick subset (the first {datasets.QUICK_TRAIN_IMAGES:,} and "
-                 f"{datasets.QUICK_TEST_IMAGES:,} images)"),
+            f"{datasets.QUICK_TEST_IMAGES:,} images)",
+        ),
     }
     folder = data / hub.STANDIN_EXTRACTOR
-    staged[folder.name] = stage_feature_extractor(folder, train, test, SOURCE_CLASSES,
-                                                  image_size=image_folders.STANDIN_IMAGE_SIZE)
+    staged[folder.name] = stage_feature_extractor(
+        folder, train, test, SOURCE_CLASSES, image_size=image_folders.STANDIN_IMAGE_SIZE
+    )
     return staged
