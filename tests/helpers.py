@@ -12,9 +12,9 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
 
 from course_tools import layout
+from course_tools.classroom import log as classroom_log
 from course_tools.layout import ROOT, chapter_ids  # noqa: F401  (re-exported for the tests)
 from course_tools.notebooks import fill_release, grade_id, make_course, solution_sources  # noqa: F401
 from course_tools.processes import run
@@ -48,8 +48,8 @@ def echo_for(request, prefix="colab"):
 
 def scores(course, chapter, student):
     """(score, max score, {test cell: (score, max score)}) of ``student``'s ``chapter`` in ``course``'s gradebook."""
-    with Gradebook(f"sqlite:///{Path(course).resolve() / layout.GRADEBOOK}") as gradebook:
-        submission = gradebook.find_submission(chapter, student)
+    with classroom_log.gradebook(Path(course)) as book:
+        submission = book.find_submission(chapter, student)
         grades = {
             grade.name: (grade.score, grade.max_score)
             for notebook in submission.notebooks

@@ -15,7 +15,6 @@ import socket
 import nbformat
 import psutil
 import pytest
-from nbgrader.api import Gradebook
 
 import toy_assignment
 from classroom_inbox import (
@@ -27,6 +26,8 @@ from classroom_inbox import (
     hidden_test_lines,
     snapshot,
 )
+from course_tools.classroom.log import gradebook
+from helpers import scores
 
 pytestmark = pytest.mark.slow
 # Seconds per cell: the toy assignment's cells take milliseconds, its endless loop forever; the memory hog
@@ -85,10 +86,8 @@ def classroom_run(tmp_path_factory):
 
 def graded(run, student):
     """(score, max score, {test cell: score}) of a student's chapter 1 in the gradebook."""
-    with Gradebook(f"sqlite:///{run['course'] / 'gradebook.db'}") as gb:
-        submission = gb.find_submission(CHAPTER, student)
-        cells = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
-        return submission.score, submission.max_score, cells
+    score, max_score, cells = scores(run["course"], CHAPTER, student)
+    return score, max_score, {name: cell_score for name, (cell_score, _) in cells.items()}
 
 
 def row(run, student):
@@ -105,7 +104,7 @@ def test_every_student_gets_exactly_one_score_and_feedback(classroom_run):
         assert (course / "feedback" / student / CHAPTER / f"{CHAPTER}.html").is_file(), student
         sheet_row = row(classroom_run, student)
         assert float(sheet_row["score"]) == score and float(sheet_row["max_score"]) == max_score
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with gradebook(course) as gb:
         students = sorted(s.student.id for s in gb.find_assignment(CHAPTER).submissions)
     assert students == sorted(classroom_run["expected"]), "exactly one submission per student"
 
