@@ -48,8 +48,10 @@ ENVIRONMENTS = {
 }
 # Seconds per cell: the slowest cell of a chapter takes about 25 s in quick mode on 2 idle cores.
 CELL_TIMEOUT = 300
-# Seconds per nbgrader or classroom process: a whole chapter takes 15 s to about 2 minutes in quick mode.
-RUN_TIMEOUT = 900
+# Seconds per nbgrader or classroom process: a whole chapter takes 15 s to about 2 minutes in quick mode on 2
+# idle cores; one process may grade two submissions (perfect and blank), and a busy hour is 2 to 4 times slower
+# (seen: chapter 5's two TPU gradings needed more than 900 s while the suite's other runs shared the cores).
+RUN_TIMEOUT = 1800
 CASES = layout.ROOT / "tests" / "roundtrip"
 WORKERS = 2
 

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from course_tools.staging import cli, mnist_dir
 from course_utils.image_folders import STANDIN_JPEGS
 
@@ -13,6 +15,9 @@ def _stage_args(tmp_path, fashion_dir, *options):
     return ["stage", target, "--keras-cache", cache, "--fashion-dir", str(fashion_dir), *options]
 
 
+# It trains the stand-in feature extractor (about 20 s on 2 idle cores): in the unit phase it shares the cores with
+# the chapters' background runs, so it gets the time limit of a slow test.
+@pytest.mark.timeout(900)
 def test_stage_data_command_stages_and_prints_the_export(tmp_path, fashion_dir, real_wheel, capsys):
     # the whole command, chapter 4's stand-ins included (it trains the feature extractor: about a minute)
     code = cli.main(_stage_args(tmp_path, fashion_dir))
