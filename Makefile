@@ -76,11 +76,15 @@ venv: $(STAMP)
 # The exact versions of requirements.lock (hashes checked), then two editable installs: course_utils (the
 # learners' package, ./) and course_tools (the maintainers' package, tools/: the classroom, course-links,
 # course-book and course-data commands, the grading guards nbgrader_config.py loads).
+# pip installs uv alone first (its locked version and hashes, cut out of the lock), and uv installs the rest:
+# it downloads in parallel, a fresh environment in well under a minute instead of pip's five to six.
 $(STAMP): requirements.lock pyproject.toml tools/pyproject.toml
 	$(call step,Installing the development environment into $(VENV) from requirements.lock,venv.log,\
-	  (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && \
-	  $(BIN)/python -m pip install --require-hashes -r requirements.lock && \
-	  $(BIN)/python -m pip install --no-deps --no-build-isolation -e . -e ./tools)
+	  (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && mkdir -p _build && \
+	  awk '/^uv==/ {on = 1} on {print} on && !/\\$$/ {exit}' requirements.lock > _build/uv-requirement.txt && \
+	  $(BIN)/python -m pip install --no-deps --require-hashes -r _build/uv-requirement.txt && \
+	  $(BIN)/uv pip install --python $(BIN)/python --require-hashes -r requirements.lock && \
+	  $(BIN)/uv pip install --python $(BIN)/python --no-deps --no-build-isolation -e . -e ./tools)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # requirements.lock from requirements.txt: the newest versions the ranges admit, for Python 3.11, with hashes.

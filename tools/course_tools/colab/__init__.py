@@ -10,12 +10,13 @@ see the README there). This package builds two virtual environments in the repos
 
 Only what the course needs is installed (and Colab's pip), each package pinned by pip's constraints
 (``-c``) generated from the Colab list (its ``name==version`` lines; URLs and local versions such as
-``+cu128`` are left out), so pip fails rather than install another version. ``course_utils`` is installed
-editable with its dependencies in the same pip run, under the same constraints, which also proves that
+``+cu128`` are left out), so the install fails rather than take another version. ``course_utils`` is installed
+editable with its dependencies in the same run, under the same constraints, which also proves that
 its declared dependencies admit Colab's versions. A stamp file inside each environment records how it was
 built: a new Colab list, package set or interpreter builds it afresh; a changed ``pyproject.toml`` only
 reinstalls ``course_utils`` into it (seconds); edits to ``course_utils`` need nothing. The two are built
-at the same time (``build_all``). pip's cache makes a rebuild faster where the index allows caching.
+at the same time (``build_all``), each by uv (from the development environment; it resolves like pip and
+downloads in parallel, so a fresh environment takes about a minute), and then checked by its own ``pip check``.
 
 Colab runs Python 3.13, so the environments are built with a Python 3.13 when the machine has one: the
 ``COURSE_COLAB_PYTHON`` environment variable if set, else ``python3.13`` on PATH if it runs (Debian 13's

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from packaging.utils import canonicalize_name
+from uv import find_uv_bin
 
 from course_tools.colab.interpreter import Interpreter, find_python
 from course_tools.colab.runtimes import COLAB_PYTHON, RUNTIMES, Runtime, constraints_text, read_freeze
 from course_tools.layout import ROOT
 
 SCHEMA = 1  # bump to force a rebuild when this package changes how it builds
-# Seconds one step of a build (venv, pip install) may take: a fresh install takes about a minute.
+# Seconds one step of a build (venv, install) may take: a fresh install takes under a minute.
 STEP_TIMEOUT = 1200
 # A built environment's stamp (see ``build``), and what prints a line of progress.
 Stamp = dict[str, Any]
@@ -179,17 +180,18 @@ def build(runtime: Runtime, force: bool = False, interpreter: Interpreter | None
 
 
 def _install(runtime: Runtime, interpreter: Interpreter | None, constraints: Path) -> None:
-    """pip-install the runtime's packages and course_utils under Colab's versions (``constraints``), into a new
+    """Install the runtime's packages and course_utils under Colab's versions (``constraints``), into a new
     venv made by ``interpreter`` or, when it is None, into the existing one; the output goes to build.log."""
     with open(runtime.venv / "build.log", "a" if interpreter is None else "w") as log:
         if interpreter is not None:
             _run([interpreter.path, "-m", "venv", runtime.venv], log)
-        pip: list[str | Path] = [runtime.python, "-m", "pip", "--no-input"]
         # One resolution for everything: Colab's packages and course_utils (editable, so that edits to
-        # course_utils need no rebuild) with its dependencies, all under Colab's versions.
+        # course_utils need no rebuild) with its dependencies, all under Colab's versions. uv (from the
+        # development environment) resolves like pip and downloads in parallel; pip itself then checks the result.
         packages = [*runtime.packages, "-e", f"{ROOT}{runtime.course_utils}"]
-        _run([*pip, "install", "--progress-bar", "off", "-c", constraints, *packages], log, cwd=ROOT)
-        _run([*pip, "check"], log)
+        uv: list[str | Path] = [find_uv_bin(), "pip", "install", "--python", runtime.python, "--no-progress"]
+        _run([*uv, "-c", constraints, *packages], log, cwd=ROOT)
+        _run([runtime.python, "-m", "pip", "--no-input", "check"], log)
 
 
 def build_all(runtimes: Iterable[Runtime] | None = None, force: bool = False, echo: Echo = print) -> dict[str, Stamp]:
