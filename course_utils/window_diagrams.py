@@ -1,12 +1,15 @@
 """One step of a convolution or a pooling drawn with its numbers, for chapter 3: the input with the window
-framed, the kernel (for a convolution) and the output with the value that window produced framed.
+framed, the kernel (for a convolution) and the output with the value that window produced framed; and a
+convolution diagram to read (``plot_reading_quiz``), whose numbers and stride stay inside this module, so that a
+notebook's code does not give its answers away.
 
-Each function draws a new figure and returns it; call ``plt.show()`` after it in a notebook. No function
-imports TensorFlow.
+Each plotting function draws a new figure and returns it; call ``plt.show()`` after it in a notebook. No
+function imports TensorFlow.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
@@ -166,3 +169,71 @@ def plot_pooling(
     return _window_panels(
         image, None, pooled, None, (int(size), int(size)), int(stride), position, ("input", None, "pooled"), fmt
     )
+
+
+def valid_convolution(image: ArrayLike, kernel: ArrayLike, stride: int = 1) -> NDArray[Any]:
+    """The feature map of a 2-D ``kernel`` slid over a 2-D ``image`` ``stride`` pixels at a time, without padding
+    and without flipping the kernel (what ``tf.nn.conv2d`` computes with ``padding="VALID"``).
+
+    Returns:
+        an array of shape ``((H - K) // stride + 1, (W - L) // stride + 1)`` for an H×W image and a K×L kernel.
+    """
+    pixels, weights = _check_2d("image", image), _check_2d("kernel", kernel)
+    rows = (pixels.shape[0] - weights.shape[0]) // stride + 1
+    cols = (pixels.shape[1] - weights.shape[1]) // stride + 1
+    out = np.zeros((rows, cols), dtype=np.result_type(pixels, weights))
+    for row, col in np.ndindex(rows, cols):
+        patch = pixels[row * stride : row * stride + weights.shape[0], col * stride : col * stride + weights.shape[1]]
+        out[row, col] = np.sum(patch * weights)
+    return out
+
+
+@dataclass(frozen=True)
+class ReadingQuiz:
+    """A convolution diagram to read: an image, a kernel, the stride and the output cell (row, column) framed."""
+
+    image: NDArray[Any]
+    kernel: NDArray[Any]
+    stride: int
+    position: tuple[int, int]
+
+    @property
+    def feature_map(self) -> NDArray[Any]:
+        """The whole output of the convolution (``valid_convolution``)."""
+        return valid_convolution(self.image, self.kernel, self.stride)
+
+    @property
+    def value(self) -> float:
+        """The framed output value, the one the drawing hides."""
+        return float(self.feature_map[self.position])
+
+
+def reading_quiz(seed: int) -> ReadingQuiz:
+    """The diagram of ``seed``: a 7×9 image of values 0 to 3, a 3×3 kernel of weights -1 to 2 and a stride of 2 or
+    3, all drawn from NumPy's generator with that seed; output (1, 2) framed. The same seed gives the same quiz."""
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 4, size=(7, 9))
+    kernel = rng.integers(-1, 3, size=(3, 3))
+    return ReadingQuiz(image, kernel, stride=int(rng.integers(2, 4)), position=(1, 2))
+
+
+def plot_reading_quiz(seed: int) -> Figure:
+    """Draw ``reading_quiz(seed)`` as ``plot_convolution`` does, with the kernel's weights on the framed patch
+    and the framed value hidden behind a "?", and the three grids titled "grid 1" to "grid 3" instead of named.
+
+    Returns:
+        the ``matplotlib.figure.Figure``.
+    """
+    quiz = reading_quiz(seed)
+    fig = plot_convolution(
+        quiz.image,
+        quiz.kernel,
+        quiz.feature_map,
+        position=quiz.position,
+        stride=quiz.stride,
+        weights_on_patch=True,
+        hide_value=True,
+    )
+    for number, ax in enumerate(fig.axes, start=1):
+        ax.set_title(f"grid {number}")
+    return fig

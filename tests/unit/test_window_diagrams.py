@@ -65,3 +65,30 @@ def test_plot_convolution_rejects_a_window_outside_the_image():
         window_diagrams.plot_convolution(SLIDE_IMAGE, X_KERNEL, SLIDE_MAP, position=(2, 2), stride=2)
     with pytest.raises(ValueError, match="kernel should be a non-empty 2-D array"):
         window_diagrams.plot_convolution(SLIDE_IMAGE, np.zeros(3), SLIDE_MAP)
+
+
+def test_valid_convolution_gives_the_slides_feature_map_for_stride_1_and_2():
+    assert np.array_equal(window_diagrams.valid_convolution(SLIDE_IMAGE, X_KERNEL), SLIDE_MAP)
+    assert np.array_equal(window_diagrams.valid_convolution(SLIDE_IMAGE, X_KERNEL, stride=2), [[4, 4], [2, 4]])
+    assert window_diagrams.valid_convolution(np.ones((7, 9)), np.ones((3, 2)), stride=3).shape == (2, 3)
+
+
+def test_reading_quiz_is_the_same_for_a_seed_and_its_hidden_value_is_the_framed_patch_times_the_kernel():
+    quiz = window_diagrams.reading_quiz(15)
+    again = window_diagrams.reading_quiz(15)
+    assert np.array_equal(quiz.image, again.image) and quiz.stride == again.stride
+    assert {window_diagrams.reading_quiz(seed).stride for seed in range(20)} == {2, 3}
+    row, col = quiz.position
+    s = quiz.stride
+    assert quiz.value == np.sum(quiz.image[row * s : row * s + 3, col * s : col * s + 3] * quiz.kernel)
+
+
+def test_plot_reading_quiz_numbers_the_grids_hides_the_value_and_frames_the_stride():
+    quiz = window_diagrams.reading_quiz(15)
+    fig = window_diagrams.plot_reading_quiz(15)
+    image_ax, _, map_ax = fig.axes
+    assert [ax.get_title() for ax in fig.axes] == ["grid 1", "grid 2", "grid 3"]
+    row, col = quiz.position
+    assert _texts(map_ax).count("?") == 1 and _texts(map_ax)[row * quiz.feature_map.shape[1] + col] == "?"
+    (patch,) = _frames(image_ax)
+    assert patch.get_xy() == (col * quiz.stride - 0.5, row * quiz.stride - 0.5)
