@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 SERVER_USER = "postgres"  # Debian's package creates this user; the server runs as it when the tests run as root
@@ -94,6 +95,28 @@ def stop(server: Server) -> None:
     _run([*_as_server_user(), *pg_ctl], "pg_ctl stop")
 
 
+def engine(url: str, **options: Any) -> Any:
+    """A SQLAlchemy engine on ``url`` (a ``postgresql://`` address) through psycopg2, the driver we install."""
+    import sqlalchemy
+
+    return sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1), **options)
+
+
+def new_database(url: str, name: str) -> str:
+    """Create the database ``name`` on the server of ``url`` (an address ``running_server`` gave); return its
+    address: one test's own gradebook on the session's server."""
+    import sqlalchemy
+
+    admin = engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    host = sqlalchemy.engine.make_url(url).query["host"]
+    return f"postgresql://{ROLE}@/{name}?host={host}"
+
+
 @contextmanager
 def running_server(programs: Path | None = None) -> Iterator[Server]:
     """A server of ``programs`` (default: ``postgres_bin()``) started in a new temporary folder with the database
@@ -111,3 +134,9 @@ def running_server(programs: Path | None = None) -> Iterator[Server]:
             stop(server)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def use_database(course: Path, url: str) -> None:
+    """Make ``url`` the gradebook of ``course``: the setting an instructor writes in its nbgrader_config.py."""
+    with open(Path(course, "nbgrader_config.py"), "a", encoding="utf-8") as config:
+        config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")

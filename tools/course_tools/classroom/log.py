@@ -112,24 +112,40 @@ def _password(url: str) -> str:
     return match.group(2) if match else ""
 
 
+def _open_errors() -> tuple[type[Exception], ...]:
+    """What SQLAlchemy raises when a database cannot be opened: out of reach, a malformed address, no driver."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    return (OperationalError, ArgumentError, NoSuchModuleError, ImportError)
+
+
 def gradebook(course: Path) -> Any:
     """nbgrader's Gradebook of ``course`` (use it as a context manager: it holds a database session). Stops
     with ``unreachable``'s message, and no traceback, when its database cannot be opened."""
     from nbgrader.api import Gradebook
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     url = db_url(course)
     try:
         return Gradebook(url)
-    except (OperationalError, ArgumentError, NoSuchModuleError) as error:
+    except _open_errors() as error:
         raise SystemExit(unreachable(course, url, error)) from None
 
 
 def check_gradebook(course: Path) -> None:
-    """Stop with a clear message (see ``unreachable``) unless ``course``'s gradebook can be opened: run it before
-    a step writes anything."""
-    with gradebook(course):
-        pass
+    """Stop with a clear message (see ``unreachable``) unless a connection to ``course``'s gradebook database
+    opens: run it before a step writes anything. (It creates no table: nbgrader does that on first use.)"""
+    from sqlalchemy import create_engine
+
+    url = db_url(course)
+    try:
+        engine = create_engine(url)
+        try:
+            with engine.connect():
+                pass
+        finally:
+            engine.dispose()
+    except _open_errors() as error:
+        raise SystemExit(unreachable(course, url, error)) from None
 
 
 def nbgrader_meta(cell: Any) -> dict[str, Any]:
