@@ -9,6 +9,7 @@ import sys
 import pytest
 import sqlalchemy
 
+import postgres_server
 import toy_assignment
 from classroom_inbox import CHAPTER, classroom, student_notebook, write
 from course_tools.processes import run
@@ -130,3 +131,14 @@ def test_an_unreachable_database_stops_the_step_before_it_writes_and_says_how_to
     assert "s3cret-pw" not in output and "Traceback" not in output, output
     written = sorted(p.relative_to(course).parts[0] for p in course.iterdir())
     assert written == ["nbgrader_config.py", "solutions"], "nothing written"
+
+
+def test_without_debians_postgresql_the_fixture_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(postgres_server, "POSTGRES_ROOT", tmp_path)
+    with pytest.raises(postgres_server.PostgresMissing, match="`make test` installs Debian's postgresql"):
+        postgres_server.postgres_bin()
+    (tmp_path / "9.6" / "bin").mkdir(parents=True)
+    (tmp_path / "16" / "bin").mkdir(parents=True)
+    for version in ("9.6", "16"):
+        (tmp_path / version / "bin" / "initdb").touch()
+    assert postgres_server.postgres_bin() == tmp_path / "16" / "bin", "the newest version"

@@ -12,6 +12,11 @@
 Every command takes ``--course DIR`` (default: this repository) and works on every chapter found in
 ``solutions/`` (release) or ``chapters/`` (the others) unless chapters are named.
 
+The gradebook is the course's ``gradebook.db`` (SQLite) unless the course's nbgrader_config.py names a database
+server: ``c.CourseDirectory.db_url = "postgresql://..."`` (course_tools.classroom.log.db_url; README: A gradebook
+on PostgreSQL). Each step that uses the gradebook first checks that it can be reached, and stops with the
+address (its password hidden) and what to check when it cannot.
+
 collect
     INBOX is an LMS's bulk download (the zip or its unpacked folder; Canvas, Moodle and Google Classroom
     are recognised by their naming, see course_tools.classroom.lms, or named with ``--lms``), or a folder
