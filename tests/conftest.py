@@ -8,6 +8,7 @@ import site_browser
 import suite
 from chapter_runs import colab_built
 from helpers import build_book
+from postgres_server import postgres_url  # noqa: F401  (a fixture: the session's PostgreSQL server)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -292,20 +293,3 @@ def pytest_report_header(config):
     from course_tools import colab
 
     return [colab.describe(runtime) for runtime in colab.RUNTIMES.values()]
-
-
-# --- a PostgreSQL server (tests/postgres_server.py): the gradebook on a database server ---------------------
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """The address (postgresql://grader@/grades?host=<folder>) of a database on a PostgreSQL server started for
-    the session in a temporary folder, listening on a Unix socket there only; stopped at the end."""
-    import postgres_server
-
-    try:
-        programs = postgres_server.postgres_bin()
-    except postgres_server.PostgresMissing as error:
-        pytest.fail(str(error))
-    with postgres_server.running_server(programs) as server:
-        yield server.url

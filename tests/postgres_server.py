@@ -4,7 +4,8 @@
 temporary folder: the server listens on a Unix socket in that folder only (no TCP), trusts local connections,
 has one database, and is stopped (``pg_ctl stop -m fast``) and its folder removed at the end. Run as root, the
 server runs as Debian's ``postgres`` user (initdb refuses root), in a folder owned by it. Every subprocess has a
-time limit. ``tests/conftest.py``'s session fixture ``postgres_url`` yields such a server's address.
+time limit. The session fixture ``postgres_url`` (imported by tests/conftest.py) yields such a server's address,
+and fails, saying how to install it, when Debian's postgresql is missing.
 
 Outside pytest (a benchmark), use it as ``with running_server() as server: ... server.url ...``.
 """
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 SERVER_USER = "postgres"  # Debian's package creates this user; the server runs as it when the tests run as root
@@ -140,3 +143,15 @@ def use_database(course: Path, url: str) -> None:
     """Make ``url`` the gradebook of ``course``: the setting an instructor writes in its nbgrader_config.py."""
     with open(Path(course, "nbgrader_config.py"), "a", encoding="utf-8") as config:
         config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The address (postgresql://grader@/grades?host=<folder>) of a database on a PostgreSQL server started for
+    the session in a temporary folder, listening on a Unix socket there only; stopped at the end."""
+    try:
+        programs = postgres_bin()
+    except PostgresMissing as error:
+        pytest.fail(str(error))
+    with running_server(programs) as server:
+        yield server.url
