@@ -55,15 +55,14 @@ def query(url, sql):
 def classes(postgres_url, tmp_path_factory):
     """The class graded into SQLite and into PostgreSQL (there twice): {"sqlite"|"postgres": (course, sheet),
     "url": the PostgreSQL gradebook, "again": the second grade's output, "sheet_again": the sheet after it}."""
-    course = toy_assignment.write_course(tmp_path_factory.mktemp("release"))
-    classroom(course, "release", CHAPTER)
-    release = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
+    sqlite_course = toy_assignment.write_course(tmp_path_factory.mktemp("sqlite"))
+    pg_course = toy_assignment.write_course(tmp_path_factory.mktemp("postgres"))
+    classroom(sqlite_course, "release", CHAPTER)
+    release = sqlite_course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
     inbox = tmp_path_factory.mktemp("inbox")
     for student, changes in WRONG.items():
         write(inbox / student / f"{CHAPTER}.ipynb", student_notebook(release, **changes))
     url = new_database(postgres_url, "toy_class")
-    sqlite_course = toy_assignment.write_course(tmp_path_factory.mktemp("sqlite"))
-    pg_course = toy_assignment.write_course(tmp_path_factory.mktemp("postgres"))
     use_database(pg_course, url)
     _, sqlite_sheet = grade_class(sqlite_course, inbox)
     _, pg_sheet = grade_class(pg_course, inbox)
