@@ -32,6 +32,9 @@ CHROMIUM := /usr/bin/chromium
 export COURSE_CHROMIUM := $(CHROMIUM)
 # The sandbox in which `classroom grade` runs each student's kernel, from Debian's package bubblewrap.
 BWRAP := /usr/bin/bwrap
+# The database server the tests start for the PostgreSQL gradebook (tests/postgres_server.py: initdb and pg_ctl of
+# the newest /usr/lib/postgresql/<version>/bin), from Debian's package postgresql.
+POSTGRES_INITDB := $(wildcard /usr/lib/postgresql/*/bin/initdb)
 COURSE_DATA_DIR ?= $(CURDIR)/data
 export COURSE_DATA_DIR
 # nbgrader and Jupyter find their helpers (alembic, kernels) on PATH.
@@ -57,7 +60,7 @@ audit: book $(CHROMIUM)
 
 # The suite's report (tests/suite.py) counts the setup from here: when make read this file.
 test: export COURSE_SUITE_STARTED := $(shell date +%s)
-test: venv data lint $(CHROMIUM) $(BWRAP)
+test: venv data lint $(CHROMIUM) $(BWRAP) postgresql
 	$(BIN)/python -m pytest
 
 # ruff and mypy on the Python code (not the notebooks): each prints nothing but its verdict when the code is clean.
@@ -120,6 +123,12 @@ $(CHROMIUM):
 
 $(BWRAP):
 	$(call apt_install,bubblewrap,the grading sandbox of classroom grade)
+
+.PHONY: postgresql
+postgresql:
+ifeq ($(POSTGRES_INITDB),)
+	$(call apt_install,postgresql,the tests of the PostgreSQL gradebook)
+endif
 
 clean:
 	rm -rf _build .pytest_cache

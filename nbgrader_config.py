@@ -20,7 +20,10 @@ c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 c.CourseDirectory.course_id = "image-classification-tensorflow"
 c.CourseDirectory.source_directory = layout.SOURCE
 c.CourseDirectory.release_directory = layout.RELEASE
-c.CourseDirectory.db_url = f"sqlite:///{layout.GRADEBOOK}"
+# The gradebook: by default the SQLite file gradebook.db beside this file, which the graders of one machine share.
+# For graders on several machines, a database server (README: A gradebook on PostgreSQL), e.g.
+#   c.CourseDirectory.db_url = "postgresql://grader@db.example.org/grades"
+# Every classroom step and every nbgrader command run here uses this setting (course_tools.classroom.log.db_url).
 
 # Training cells take longer than nbgrader's default of 30 s per cell.
 c.Execute.timeout = layout.CELL_TIMEOUT

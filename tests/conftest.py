@@ -8,6 +8,7 @@ import site_browser
 import suite
 from chapter_runs import colab_built
 from helpers import build_book
+from postgres_server import postgres_url  # noqa: F401  (a fixture: the session's PostgreSQL server)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")

@@ -30,7 +30,8 @@ RELEASE = "chapters"
 SUBMITTED = "submitted"
 AUTOGRADED = "autograded"
 FEEDBACK = "feedback"
-GRADEBOOK = "gradebook.db"
+GRADEBOOK = "gradebook.db"  # the default gradebook (SQLite); nbgrader_config.py may name a database server
+NBGRADER_CONFIG = "nbgrader_config.py"
 SUBMISSION_TIMESTAMP = "timestamp.txt"  # nbgrader's file of a submission's time, beside its notebook
 DATA = "data"
 # What builds write (the book, its npm packages, logs, screenshots): never committed.

@@ -12,6 +12,11 @@
 Every command takes ``--course DIR`` (default: this repository) and works on every chapter found in
 ``solutions/`` (release) or ``chapters/`` (the others) unless chapters are named.
 
+The gradebook is the course's ``gradebook.db`` (SQLite) unless the course's nbgrader_config.py names a database
+server: ``c.CourseDirectory.db_url = "postgresql://..."`` (course_tools.classroom.log.db_url; README: A gradebook
+on PostgreSQL). Each step that uses the gradebook first checks that it can be reached, and stops with the
+address (its password hidden) and what to check when it cannot.
+
 collect
     INBOX is an LMS's bulk download (the zip or its unpacked folder; Canvas, Moodle and Google Classroom
     are recognised by their naming, see course_tools.classroom.lms, or named with ``--lms``), or a folder
@@ -70,11 +75,15 @@ from course_tools.classroom.grade import grade, release
 from course_tools.classroom.late import POLICIES, set_due
 from course_tools.classroom.limits import Limits, sandbox_default
 from course_tools.classroom.lms import LMS_NAMES
+from course_tools.classroom.log import check_gradebook
 from course_tools.classroom.repair import repair
 from course_tools.classroom.report import print_report
 from course_tools.classroom.roster import import_roster
 from course_tools.guards import LimitOutputSize
 from course_tools.sandbox import GIB
+
+# The steps that read or write the gradebook (collect and repair work on files only).
+GRADEBOOK_COMMANDS = ("release", "grade", "report", "export", "roster", "due")
 
 
 def _grading_options(p: argparse.ArgumentParser) -> None:
@@ -151,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run the ``classroom`` command with ``argv`` (default: the command line)."""
     args = build_parser().parse_args(argv)
     course = args.course.resolve()
+    if args.command in GRADEBOOK_COMMANDS:
+        check_gradebook(course)  # before anything is written: a clear message when the database is out of reach
     if args.command == "release":
         release(course, args.chapters)
     elif args.command == "collect":
