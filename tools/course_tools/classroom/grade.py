@@ -240,7 +240,12 @@ def grade(
         print(f"skipped {skipped} unchanged submissions (graded before; --force grades them again)")
     for key in unreadable:
         _finish_one(course, log, key, (None, 0.0), timeout)
-    elapsed = _run(course, log, work, jobs, options, scheduler, worker_course, quiet)
+    try:
+        elapsed = _run(course, log, work, jobs, options, scheduler, worker_course, quiet)
+    except KeyboardInterrupt:
+        raise SystemExit(
+            "\ninterrupted: what was graded is saved; run the same command again to grade the rest"
+        ) from None
     failed = _record_scores(course, log, submitted)
     write_all(course, log, submitted, failed)
     where = f"on the cluster at {scheduler}" if scheduler else f"with {jobs} job(s)"
