@@ -81,10 +81,12 @@ def local_cluster():
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as lc:
-            with Client(lc) as client:
-                yield lc.scheduler_address, client
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 3}),
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as lc,
+        Client(lc) as client,
+    ):
+        yield lc.scheduler_address, client
 
 
 @pytest.fixture(scope="module")
