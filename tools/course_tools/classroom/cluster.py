@@ -207,7 +207,7 @@ def grade_on_cluster(
             futures[future] = (chapter, student, sha)
         try:
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
-                key = futures[future]
+                key = futures.pop(future)
                 try:
                     result = future.result()
                 except KilledWorker as error:
@@ -215,6 +215,8 @@ def grade_on_cluster(
                     continue
                 except (FileNotFoundError, RuntimeError) as error:
                     raise SystemExit(f"a worker of {address} could not grade {key[1]}/{key[0]}: {error}") from error
+                finally:
+                    future.release()  # forget it: a worker that dies later must not have it graded again
                 if result["failure"] is None:
                     record(course, key[0], key[1], result)
                 yield key, (result["failure"], result["seconds"])
