@@ -1,5 +1,5 @@
 """The cluster side of benchmarks/grading_throughput.py: a fresh PostgreSQL gradebook per run, the scheduler's
-round trip per submission, and killing a busy worker halfway through a class."""
+round trip per submission, and killing a busy worker halfway through a class (in a cluster of 2 or more)."""
 
 import os
 import signal

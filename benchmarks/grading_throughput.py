@@ -167,7 +167,7 @@ def cluster_runs(args, tmp, size, database_for, payload):
             trip = round_trip(client, payload)
             for run, sandbox in enumerate(args.modes):
                 name = f"cluster{workers}-{run}-{'sandbox' if sandbox else 'plain'}"
-                on_line = killer(client, size) if args.kill_worker else None
+                on_line = killer(client, size) if args.kill_worker and workers > 1 else None
                 grading = ["--scheduler", lc.scheduler_address, *([] if sandbox else ["--no-sandbox"])]
                 plan, course, seconds = grade_class(tmp, name, size, grading, database_for(name), on_line)
                 killed = on_line.killed if on_line else []
@@ -196,7 +196,7 @@ def parse_args():
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cluster", type=int, nargs="*", default=[], help="also on LocalClusters of these sizes")
     parser.add_argument("--db-url", help="a PostgreSQL server's address: grade into a fresh database there per run")
-    parser.add_argument("--kill-worker", action="store_true", help="kill one worker of each cluster halfway")
+    parser.add_argument("--kill-worker", action="store_true", help="kill a worker halfway (clusters of 2+)")
     parser.add_argument("--full", action="store_true", help="full data instead of quick mode")
     parser.add_argument(
         "--sandbox",
