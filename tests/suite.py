@@ -42,6 +42,8 @@ SLOW_FIXTURES = frozenset(
         "edition_server",
         "browser",
         "classroom_run",
+        "serial_scores",
+        "killed_worker_run",
     }
 )
 UNIT_TIMEOUT, SLOW_TIMEOUT = 120, 900  # seconds per test

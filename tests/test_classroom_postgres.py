@@ -54,7 +54,8 @@ def query(url, sql):
 @pytest.fixture(scope="module")
 def classes(postgres_url, tmp_path_factory):
     """The class graded into SQLite and into PostgreSQL (there twice): {"sqlite"|"postgres": (course, sheet),
-    "url": the PostgreSQL gradebook, "again": the second grade's output, "sheet_again": the sheet after it}."""
+    "url": the PostgreSQL gradebook, "again": the output of grading it all again (--force), "sheet_again": the
+    sheet after it}."""
     sqlite_course = toy_assignment.write_course(tmp_path_factory.mktemp("sqlite"))
     pg_course = toy_assignment.write_course(tmp_path_factory.mktemp("postgres"))
     classroom(sqlite_course, "release", CHAPTER)
@@ -66,7 +67,11 @@ def classes(postgres_url, tmp_path_factory):
     use_database(pg_course, url)
     _, sqlite_sheet = grade_class(sqlite_course, inbox)
     _, pg_sheet = grade_class(pg_course, inbox)
-    again, sheet_again = grade_class(pg_course, inbox)
+    # grade every submission again (--force: unchanged submissions are otherwise skipped) into the same database
+    again = classroom(pg_course, "grade", CHAPTER, "--no-sandbox", "--jobs", "2", "--timeout", "60", "--force")
+    classroom(pg_course, "export", "--output", str(pg_course / "grades-again.csv"))
+    with open(pg_course / "grades-again.csv", newline="", encoding="utf-8") as handle:
+        sheet_again = list(csv.DictReader(handle))
     return {
         "sqlite": (sqlite_course, sqlite_sheet),
         "postgres": (pg_course, pg_sheet),

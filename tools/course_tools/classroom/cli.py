@@ -1,6 +1,6 @@
 """Grade a classroom's notebooks with nbgrader, from the files students sent to a grade sheet.
 
-    classroom release [CHAPTER ...]     regenerate chapters/ and register them in gradebook.db
+    classroom release [CHAPTER ...]     regenerate chapters/ and register them in the gradebook
     classroom roster FILE               the class list (Canvas's or Moodle's export, or id,name,email)
     classroom collect INBOX             place the files students sent (a folder, or an LMS's zip) into submitted/
     classroom due CHAPTER TIME          a chapter's due date and late policy (course_tools.classroom.late)
@@ -50,7 +50,8 @@ grade
     written (``--disk-limit``) stop it, and no process outlives it. Without bubblewrap, ``grade`` refuses
     unless ``--no-sandbox`` is given. Each kernel also has a per-cell timeout (``--timeout``, default
     nbgrader_config.py's), a limit on each output (``--max-output-chars``) and a wall-clock limit per
-    notebook (``--notebook-timeout``); ``--jobs`` submissions are graded at a time. A cell that kills its
+    notebook (``--notebook-timeout``); ``--jobs`` submissions are graded at a time, or each on a worker of a Dask
+    cluster with ``--scheduler ADDRESS`` (course_tools.classroom.cluster). A cell that kills its
     kernel (or is stopped at a sandbox limit) is
     disabled and the notebook graded again (course_tools.guards). A submission that cannot be graded at
     all (unreadable file, nbgrader failure, wall-clock limit) is recorded with score 0 and a problem that says
@@ -58,6 +59,9 @@ grade
     Then ``nbgrader generate_feedback`` writes feedback/<student>/<chapter>/<chapter>.html, with no line of
     the hidden tests in it whatever the student's code printed; submissions that watch the tests or replace
     what they call are flagged for review (course_tools.classroom.integrity).
+    The log is saved after each graded submission with its sha256: run again (after an interruption, or after
+    some students resubmitted), ``grade`` grades only what is new or changed and says how many it skipped;
+    ``--force`` grades everything again. On a terminal one line shows graded, failed, left and the time left.
 
 roster, due, export
     See course_tools.classroom.roster, .late and .export.
@@ -89,6 +93,19 @@ GRADEBOOK_COMMANDS = ("release", "grade", "report", "export", "roster", "due")
 def _grading_options(p: argparse.ArgumentParser) -> None:
     """The options of ``grade``: parallel jobs, time and output limits, the sandbox's limits."""
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time (default 1)")
+    p.add_argument(
+        "--scheduler",
+        help="grade on a Dask cluster: its scheduler's address (tcp://host:port) or scheduler file (README: "
+        "Grading on a cluster); --jobs is then ignored",
+    )
+    p.add_argument(
+        "--worker-course",
+        type=Path,
+        help="the course folder as the workers see it (default: --course, right for a shared file system)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="grade every submission again, also those unchanged since graded"
+    )
     # Defaults: nbgrader_config.py's settings and the traits of the guards and the sandbox, written once there.
     p.add_argument(
         "--timeout",
@@ -171,7 +188,16 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "grade":
         limits = None if args.no_sandbox else Limits(args.memory_limit, args.max_processes, args.disk_limit, args.bwrap)
         grade(
-            course, args.chapters, args.jobs, args.timeout, args.notebook_timeout, args.max_output_chars, limits=limits
+            course,
+            args.chapters,
+            args.jobs,
+            args.timeout,
+            args.notebook_timeout,
+            args.max_output_chars,
+            limits=limits,
+            scheduler=args.scheduler,
+            worker_course=args.worker_course,
+            force=args.force,
         )
     elif args.command == "report":
         print_report(course, args.chapters)
