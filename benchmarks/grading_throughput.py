@@ -12,9 +12,11 @@ serially, with --jobs, and on a local Dask cluster.
 ``LocalCluster`` of 1 and of 2 worker processes (1 thread each): the table shows the speed-up against the
 serial local run (``--jobs 1``) and the scheduler's overhead per submission, measured as the round trip of
 a task that carries a submission's notebook and does nothing (submit, run on a worker, result back).
-``--db-url`` grades into PostgreSQL: the address of a server's maintenance database; each run gets a fresh
-database on that server (created, and dropped at the end), set as the course's gradebook
-(``c.CourseDirectory.db_url`` in its nbgrader_config.py). ``--kill-worker`` kills one worker of each cluster
+``--db-url`` grades the clusters' runs into PostgreSQL: the address of a server's maintenance database; each
+cluster run gets a fresh database on that server (created, and dropped at the end), set as the course's
+gradebook (``c.CourseDirectory.db_url`` in its nbgrader_config.py). The local runs (``--jobs``) keep the
+default SQLite gradebook, so that the check below compares a cluster grading into PostgreSQL with a serial
+SQLite run. ``--kill-worker`` kills one worker of each cluster
 halfway through the class (when half the submissions are graded); the check that every student has exactly
 one score, equal to the first run's, then covers the retried submissions.
 
@@ -174,13 +176,13 @@ def cluster_runs(args, tmp, size, database_for, payload):
                 yield f"cluster of {workers}", sandbox, plan, course, seconds, trip, killed
 
 
-def local_runs(args, tmp, sizes, database_for):
+def local_runs(args, tmp, sizes):
     """Grade the class with each ``--jobs`` value here; yield the same tuples as ``cluster_runs``."""
     for jobs, size in zip(args.jobs, sizes, strict=True):
         for run, sandbox in enumerate(args.modes):
             name = f"{jobs}-{run}-{'sandbox' if sandbox else 'plain'}"
             grading = ["--jobs", str(jobs), *([] if sandbox else ["--no-sandbox"])]
-            plan, course, seconds = grade_class(tmp, name, size, grading, database_for(name))
+            plan, course, seconds = grade_class(tmp, name, size, grading)  # SQLite, the default gradebook
             yield f"jobs={jobs}", sandbox, plan, course, seconds, None, []
 
 
@@ -195,7 +197,7 @@ def parse_args():
     )
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cluster", type=int, nargs="*", default=[], help="also on LocalClusters of these sizes")
-    parser.add_argument("--db-url", help="a PostgreSQL server's address: grade into a fresh database there per run")
+    parser.add_argument("--db-url", help="a PostgreSQL server's address: each cluster run grades into a new database")
     parser.add_argument("--kill-worker", action="store_true", help="kill a worker halfway (clusters of 2+)")
     parser.add_argument("--full", action="store_true", help="full data instead of quick mode")
     parser.add_argument(
@@ -219,7 +221,7 @@ def parse_args():
 
 def print_table(args, results, gflops):
     mode = "full data" if args.full else "quick mode (COURSE_QUICK=1)"
-    gradebook = "PostgreSQL" if args.db_url else "SQLite"
+    gradebook = "SQLite for local runs, PostgreSQL for clusters" if args.db_url else "SQLite"
     print(
         f"\nGrading generated submissions of {CHAPTER}, {mode}, {os.cpu_count()} CPU cores, {gflops[0]:.0f} GFLOP/s "
         f"at the start and {gflops[1]:.0f} at the end (course_tools.speed), load average {os.getloadavg()[0]:.1f} "
@@ -264,7 +266,7 @@ def main():
         tmp = Path(tmp)
         sizes = args.submissions * len(args.jobs) if len(args.submissions) == 1 else args.submissions
         payload = layout.notebook(layout.ROOT, layout.RELEASE, CHAPTER).read_bytes()
-        runs = [local_runs(args, tmp, sizes, database_for), cluster_runs(args, tmp, sizes[0], database_for, payload)]
+        runs = [local_runs(args, tmp, sizes), cluster_runs(args, tmp, sizes[0], database_for, payload)]
         try:
             for label, sandbox, plan, course, seconds, trip, killed in (run for group in runs for run in group):
                 scores = gradebook_scores(course, list(plan))
