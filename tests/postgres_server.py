@@ -120,6 +120,28 @@ def new_database(url: str, name: str) -> str:
     return f"postgresql://{ROLE}@/{name}?host={host}"
 
 
+# What a gradebook holds per student, read with SQL on the database itself (not through nbgrader).
+SUBMISSIONS_PER_STUDENT = """
+    SELECT s.student_id, count(*) FROM submitted_assignment s JOIN assignment a ON a.id = s.assignment_id
+    WHERE a.name = :chapter GROUP BY s.student_id"""
+GRADES_PER_STUDENT = """
+    SELECT s.student_id, count(*) FROM grade g JOIN submitted_notebook n ON n.id = g.notebook_id
+    JOIN submitted_assignment s ON s.id = n.assignment_id JOIN assignment a ON a.id = s.assignment_id
+    WHERE a.name = :chapter GROUP BY s.student_id"""
+
+
+def count_per_student(url: str, sql: str, chapter: str) -> dict[str, int]:
+    """{student: count} from ``sql`` (one of the queries above) on the database at ``url``."""
+    import sqlalchemy
+
+    database = engine(url)
+    try:
+        with database.connect() as connection:
+            return dict(connection.execute(sqlalchemy.text(sql), {"chapter": chapter}).tuples().all())
+    finally:
+        database.dispose()
+
+
 @contextmanager
 def running_server(programs: Path | None = None) -> Iterator[Server]:
     """A server of ``programs`` (default: ``postgres_bin()``) started in a new temporary folder with the database

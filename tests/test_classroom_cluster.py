@@ -7,6 +7,7 @@ and so that a worker can be killed while it grades. Every run is compared with a
 submissions: one score per student, the same score for every test cell.
 """
 
+import csv
 import io
 import os
 import signal
@@ -23,9 +24,10 @@ from classroom_inbox import CHAPTER, classroom, student_notebook
 from course_tools import layout
 from course_tools.classroom import cluster
 from course_tools.classroom.grade import GRADED_SHA, grade, release
-from course_tools.classroom.log import gradebook, load_log
+from course_tools.classroom.log import db_url, gradebook, load_log
 from course_tools.classroom.progress import Progress
 from helpers import scores
+from postgres_server import GRADES_PER_STUDENT, SUBMISSIONS_PER_STUDENT, count_per_student, new_database, use_database
 
 CELL_TIMEOUT = 20
 WRONG_SOFTMAX = "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)"
@@ -49,8 +51,12 @@ def write_class(course, extra=""):
         nbformat.write(student_notebook(release_nb, **answers), path)
 
 
-def new_course(folder):
+def new_course(folder, database=None):
+    """A course with the toy assignment released and the class submitted; ``database``: its gradebook's address
+    (default: SQLite)."""
     course = toy_assignment.write_course(folder)
+    if database:
+        use_database(course, database)
     classroom(course, "release", CHAPTER)
     write_class(course)
     return course
@@ -68,10 +74,19 @@ def grade_args(address):
     return ["grade", CHAPTER, "--timeout", str(CELL_TIMEOUT), "--notebook-timeout", "300", "--scheduler", address]
 
 
+# Starts the classroom command with Ctrl-C raising KeyboardInterrupt, as in an instructor's terminal: a process
+# started in the background by a non-interactive shell (`make test &`, some CI runners) inherits SIGINT ignored,
+# and Python then installs no handler of its own.
+AS_IN_A_TERMINAL = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from course_tools.classroom.cli import main; main(sys.argv[1:])"
+)
+
+
 def start_grading(course, address):
     """``classroom grade`` on the cluster in a process of its own (output not a terminal: a line per
-    submission)."""
-    command = [sys.executable, "-m", "course_tools.classroom", "--course", str(course), *grade_args(address)]
+    submission; Ctrl-C interrupts it whatever this process's parent ignores)."""
+    command = [sys.executable, "-c", AS_IN_A_TERMINAL, "--course", str(course), *grade_args(address)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -98,10 +113,11 @@ def serial_scores(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def killed_worker_run(tmp_path_factory, local_cluster):
-    """The class graded on the cluster while one worker is killed as it grades: (course, scores, output)."""
+def killed_worker_run(tmp_path_factory, local_cluster, postgres_url):
+    """The class graded on the cluster into a PostgreSQL gradebook (the session's server) while one worker is
+    killed as it grades: (course, scores, output)."""
     address, client = local_cluster
-    course = new_course(tmp_path_factory.mktemp("cluster"))
+    course = new_course(tmp_path_factory.mktemp("cluster"), new_database(postgres_url, "cluster_class"))
     pids = client.run(os.getpid)
     process = start_grading(course, address)
     deadline = time.monotonic() + 300
@@ -124,6 +140,22 @@ def test_a_killed_worker_loses_nothing_and_counts_nothing_twice(killed_worker_ru
     assert "dashboard: http" in output
     assert cluster_scores == serial_scores
     assert len(list((course / layout.AUTOGRADED).glob(f"*/{CHAPTER}/{CHAPTER}.ipynb"))) == len(CLASS)
+
+
+@pytest.mark.slow
+def test_the_cluster_class_is_in_postgres_once_per_student_and_exports_like_sqlite(killed_worker_run, serial_scores):
+    course = killed_worker_run[0]
+    assert not (course / layout.GRADEBOOK).exists(), "no SQLite gradebook beside the PostgreSQL one"
+    url = db_url(course)
+    assert url.startswith("postgresql+psycopg2://")
+    assert count_per_student(url, SUBMISSIONS_PER_STUDENT, CHAPTER) == dict.fromkeys(CLASS, 1), "one per student"
+    grades = count_per_student(url, GRADES_PER_STUDENT, CHAPTER)
+    _, _, cells = serial_scores["ada"]
+    assert grades == dict.fromkeys(CLASS, len(cells)), "one grade per test cell and student"
+    classroom(course, "export", "--output", str(course / "grades.csv"))
+    with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+        sheet = {row["student"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(handle)}
+    assert sheet == {student: (score, top) for student, (score, top, _) in serial_scores.items()}
 
 
 @pytest.mark.slow
