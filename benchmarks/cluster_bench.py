@@ -5,6 +5,8 @@ import os
 import signal
 import time
 
+from course_tools.classroom.log import POSTGRES_DRIVER
+
 
 def fresh_database(server_url, name):
     """Create the database ``name`` on the PostgreSQL server of ``server_url``; return its address."""
@@ -12,7 +14,7 @@ def fresh_database(server_url, name):
     from sqlalchemy.engine import make_url
 
     url = make_url(server_url)
-    engine = create_engine(url.set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
+    engine = create_engine(url.set(drivername=f"postgresql+{POSTGRES_DRIVER}"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -24,7 +26,9 @@ def drop_databases(server_url, names):
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    engine = create_engine(make_url(server_url).set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        make_url(server_url).set(drivername=f"postgresql+{POSTGRES_DRIVER}"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as connection:
         for name in names:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

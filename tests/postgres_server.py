@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from course_tools.classroom.log import POSTGRES_DRIVER
+
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 SERVER_USER = "postgres"  # Debian's package creates this user; the server runs as it when the tests run as root
 ROLE = "grader"  # the database's superuser, which the tests connect as
@@ -102,7 +104,7 @@ def engine(url: str, **options: Any) -> Any:
     """A SQLAlchemy engine on ``url`` (a ``postgresql://`` address) through psycopg2, the driver we install."""
     import sqlalchemy
 
-    return sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1), **options)
+    return sqlalchemy.create_engine(url.replace("postgresql://", f"postgresql+{POSTGRES_DRIVER}://", 1), **options)
 
 
 def new_database(url: str, name: str) -> str:
