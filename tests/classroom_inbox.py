@@ -2,17 +2,26 @@
 and points of chapter 1's exercises) submitted as students send it (Colab downloads, copies, duplicates,
 broken files, attacks), and the `classroom` command run on a throwaway course."""
 
+import csv
 import os
+import socket
 import sys
 
 import nbformat
+import psutil
+import pytest
 
+import toy_assignment
 from course_tools.processes import run
 from helpers import fill_release
 from toy_assignment import ASSIGNMENT as CHAPTER
 from toy_assignment import answers, hidden_test_lines  # noqa: F401  (re-exported for the tests)
 
 MEGABYTES_OF_OUTPUT = 3_000_000
+# Seconds per cell: the toy assignment's cells take milliseconds, its endless loop forever; the memory hog
+# reaches MEMORY_LIMIT in about a second, and in several on a machine busy with the chapters' runs.
+CELL_TIMEOUT = 20
+MEMORY_LIMIT = "1G"
 
 
 def student_notebook(release, **changes):
@@ -78,11 +87,24 @@ except OSError as error:
 subprocess.Popen(['sleep', '%(token)s'], start_new_session=True, stdout=subprocess.DEVNULL)
 """
 SLEEP_TOKEN = "987123"
+# Answers that attack the hidden tests from inside the kernel, where no sandbox can stop them
+# (tests/test_classroom_attacks.py): the watcher registers an IPython ``pre_run_cell`` hook that prints the code
+# of every cell that runs after its answer (the hidden tests among them) and prints the input history ``_ih``;
+# the patcher replaces ``numpy.allclose``, which the tests call, so that its wrong softmax passes.
+WATCHER = """def _show_every_cell(info):
+    print("WATCHED", info.raw_cell)
+get_ipython().events.register("pre_run_cell", _show_every_cell)
+"""
+HISTORY = 'print("HISTORY", "\\n".join(_ih))\n'
+PATCHER = "import numpy\nnumpy.allclose = lambda *args, **kwargs: True\n"
+WRONG_SOFTMAX = "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)"
+ATTACKERS = ("mallory", "watcher", "patcher")
 
 
 def build_inbox(inbox, release, course, port):
-    """Files as a class sends them. Returns {student: expected points lost} for the graded students."""
-    wrong_softmax = "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)"
+    """Files as a class sends them. Returns {student: expected points lost} for the graded students (None: not
+    checked, the score is what tampered tests give and the answer is flagged for review instead)."""
+    wrong_softmax = WRONG_SOFTMAX
     # two files from one student, named with the student id and a case variant: the newer one counts
     write(
         inbox / f"bob_{CHAPTER.title()}.ipynb",
@@ -137,6 +159,20 @@ def build_inbox(inbox, release, course, port):
             "    while True:\n        f.write(b'x' * 2 ** 20)",
         ),
     )
+    # attacks on the hidden tests from inside the kernel (right answers, and a wrong softmax behind a patch)
+    right = answers()
+    write(
+        inbox / "watcher" / f"{CHAPTER}.ipynb",
+        student_notebook(
+            release,
+            softmax_solution=WATCHER + right["softmax_solution"],
+            model_solution=HISTORY + right["model_solution"],
+        ),
+    )
+    write(
+        inbox / "patcher" / f"{CHAPTER}.ipynb",
+        student_notebook(release, softmax_solution=PATCHER + "def softmax(logits):\n    return logits"),
+    )
     # broken files: invalid JSON, an empty file
     (inbox / "may").mkdir()
     (inbox / "may" / f"{CHAPTER}.ipynb").write_text('{"cells": [', encoding="utf-8")
@@ -151,7 +187,19 @@ def build_inbox(inbox, release, course, port):
             cells=[nbformat.v4.new_markdown_cell("# Quantum"), nbformat.v4.new_code_cell("print(1)")]
         ),
     )
-    return {"bob": 0, "cleo": 0, "eve": 4, "jay": 5, "may": "all", "ned": "all", "mallory": 0, "zoë": 0, "oscar": 2}
+    return {
+        "bob": 0,
+        "cleo": 0,
+        "eve": 4,
+        "jay": 5,
+        "may": "all",
+        "ned": "all",
+        "mallory": 0,
+        "zoë": 0,
+        "oscar": 2,
+        "watcher": 0,
+        "patcher": None,
+    }
 
 
 def classroom(course, *args, timeout=900):
@@ -165,3 +213,55 @@ def classroom(course, *args, timeout=900):
 
 def snapshot(folder):
     return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime) for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def classroom_run(tmp_path_factory):
+    """The class of ``build_inbox`` collected, graded in the sandbox (two at a time, with the memory and disk
+    limits), exported and reported by the classroom command, once per session: tests/test_classroom.py reads
+    what happened to each bad input, tests/test_classroom_attacks.py what happened to the attacks."""
+    course = toy_assignment.write_course(tmp_path_factory.mktemp("classroom"))
+    release_out = classroom(course, "release", CHAPTER)
+    release = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"
+    inbox = tmp_path_factory.mktemp("inbox")
+    listener = socket.create_server(("127.0.0.1", 0))  # the attacker tries to send it the hidden tests
+    listener.setblocking(False)
+    expected = build_inbox(inbox, release, course, listener.getsockname()[1])
+    before = snapshot(inbox)
+    collect_out = classroom(course, "collect", str(inbox))
+    grade_out = classroom(
+        course,
+        "grade",
+        CHAPTER,
+        "--jobs",
+        "2",
+        "--timeout",
+        str(CELL_TIMEOUT),
+        "--notebook-timeout",
+        "120",
+        "--memory-limit",
+        MEMORY_LIMIT,
+        "--disk-limit",
+        "100M",
+    )
+    try:
+        listener.accept()
+        connected = True
+    except BlockingIOError:
+        connected = False
+    listener.close()
+    leftover = [p.pid for p in psutil.process_iter(["cmdline"]) if SLEEP_TOKEN in (p.info["cmdline"] or [])]
+    classroom(course, "export", "--output", str(course / "grades.csv"))
+    with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+        sheet = list(csv.DictReader(handle))
+    return {
+        "course": course,
+        "inbox": inbox,
+        "before": before,
+        "expected": expected,
+        "sheet": sheet,
+        "output": release_out + collect_out + grade_out,
+        "report": classroom(course, "report"),
+        "connected": connected,
+        "leftover": leftover,
+    }

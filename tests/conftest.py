@@ -7,6 +7,7 @@ import pytest
 import site_browser
 import suite
 from chapter_runs import colab_built
+from classroom_inbox import classroom_run  # noqa: F401  (a fixture: the toy class, graded once per session)
 from helpers import build_book
 from postgres_server import postgres_url  # noqa: F401  (a fixture: the session's PostgreSQL server)
 

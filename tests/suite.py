@@ -42,6 +42,7 @@ SLOW_FIXTURES = frozenset(
         "edition_server",
         "browser",
         "classroom_run",
+        "serial_run",
         "serial_scores",
         "killed_worker_run",
     }

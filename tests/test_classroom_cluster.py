@@ -105,11 +105,18 @@ def local_cluster():
 
 
 @pytest.fixture(scope="module")
-def serial_scores(tmp_path_factory):
-    """The class graded serially on this machine (the reference)."""
+def serial_run(tmp_path_factory):
+    """The class graded serially on this machine, in the sandbox: (course, scores), the reference of the
+    cluster's runs; the last test of the module grades changed submissions of this course again."""
     course = new_course(tmp_path_factory.mktemp("serial"))
     classroom(course, "grade", CHAPTER, "--timeout", str(CELL_TIMEOUT), "--notebook-timeout", "300")
-    return class_scores(course)
+    return course, class_scores(course)
+
+
+@pytest.fixture(scope="module")
+def serial_scores(serial_run):
+    """{student: (score, max score, {test cell: (score, max)})} of the serial run."""
+    return serial_run[1]
 
 
 @pytest.fixture(scope="module")
@@ -190,9 +197,8 @@ def cluster_sha(course, student):
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_a_changed_submission_alone_is_graded_again_and_force_or_a_new_gradebook_grades_all(tmp_path, serial_scores):
-    course = new_course(tmp_path / "course")
-    classroom(course, "grade", CHAPTER, "--timeout", str(CELL_TIMEOUT), "--no-sandbox")
+def test_a_changed_submission_alone_is_graded_again_and_force_or_a_new_gradebook_grades_all(serial_run):
+    course, serial_scores = serial_run  # graded once already (in the sandbox; the grading again needs none)
     release_nb = layout.notebook(course, layout.RELEASE, CHAPTER)
     changed = layout.notebook(course, layout.SUBMITTED, CHAPTER, "ada")
     nbformat.write(student_notebook(release_nb, softmax_solution=WRONG_SOFTMAX), changed)
