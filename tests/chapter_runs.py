@@ -11,8 +11,12 @@ once (``nbgrader generate_assignment``, registering it in the course's gradebook
     "one_wrong" (the solutions with the one wrong answer of tests/roundtrip/<id>.json) and "blank" (the
     student version untouched), as an instructor grades them: ``classroom collect`` and ``classroom grade``
     (repair, then nbgrader autograde with the dev environment's kernel in the bubblewrap sandbox, under the
-    classroom command's own default limits). The first chapter's one_wrong arrives as Colab saves a copy
-    ("Copy of <id>.ipynb", nbgrader's metadata gone), so that a real chapter is repaired too.
+    classroom command's own default limits). The first chapter's one_wrong arrives whole, as Colab saves a
+    copy ("Copy of <id>.ipynb", nbgrader's metadata gone), so that a real chapter is repaired too. Every other
+    one_wrong stops after the test cell that catches the wrong answer (``stopped_after``): the later exercises
+    unanswered and the later lesson code deleted, as a student who stopped there sends it. No later test cell
+    can score differently because of the wrong answer (tests/cell_flow.py follows its names through the later
+    cells), so the rest of the chapter would only repeat the solutions' run; the round trip checks both.
 ``colab-tpu``
     chapter 5's "perfect" and "blank" in the colab-tpu kernel (Keras on JAX, 8 virtual devices, no TensorFlow),
     sharing JAX's persistent compilation cache: on a CPU, compiling dominates, and the blank's lesson cells
@@ -37,7 +41,7 @@ import nbformat
 
 from classroom_inbox import classroom, strip_nbgrader_metadata, write
 from course_tools import colab, layout
-from course_tools.notebooks import fill_release, make_course, solution_sources
+from course_tools.notebooks import fill_release, grade_id, make_course, solution_sources
 from helpers import scores
 
 COLAB_CPU, SANDBOX, COLAB_TPU = "colab-cpu", "sandbox", "colab-tpu"
@@ -72,6 +76,8 @@ class Run:
     chapter: str
     course: Path
     students: tuple
+    partial: tuple = ()  # the students whose notebooks run only part of the chapter (blank, a stopped one_wrong)
+    stopped_after: str | None = None  # the test cell after which one_wrong stops (None: it runs whole)
     seconds: float = 0.0
     output: str = ""
     kernels: list = field(default_factory=list)  # the environments of the kernels started (colab runs)
@@ -119,7 +125,8 @@ def run_in_colab(runtime, chapter, course, folder, students):
     """Grade ``students`` ("perfect" and/or "blank") of ``chapter`` in ``course`` (released) with nbgrader in
     ``runtime``'s kernel; ``folder`` takes the kernel specs (their launch log) and JAX's cache."""
     kernels = colab.write_kernelspecs(folder / "kernels", [runtime])  # this run's own launch log
-    run = Run(COLAB_CPU if runtime.name == "cpu" else COLAB_TPU, chapter, course, tuple(students))
+    environment = COLAB_CPU if runtime.name == "cpu" else COLAB_TPU
+    run = Run(environment, chapter, course, tuple(students), tuple(s for s in students if s == "blank"))
     release = layout.release_notebook(chapter, course)
     answers = solution_sources(layout.solution_notebook(chapter))
     made = {"perfect": lambda: fill_release(release, answers), "blank": lambda: nbformat.read(release, as_version=4)}
@@ -145,21 +152,37 @@ def run_in_colab(runtime, chapter, course, folder, students):
     return run
 
 
+def stopped_after(release, answers, last_test):
+    """The student version with ``answers`` (grade id -> source) typed in up to the test cell ``last_test``,
+    the later exercises left as released and the later lesson code (cells nbgrader does not track) deleted."""
+    nb = nbformat.read(release, as_version=4)
+    ids = [grade_id(cell) for cell in nb.cells]
+    stop = ids.index(last_test)
+    for cell in nb.cells[:stop]:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    nb.cells = nb.cells[: stop + 1] + [
+        cell for cell in nb.cells[stop + 1 :] if cell.cell_type != "code" or "nbgrader" in cell.metadata
+    ]
+    return nb
+
+
 def run_in_sandbox(chapter, course, folder, colab_copy=False):
     """Grade "one_wrong" and "blank" of ``chapter`` in ``course`` (released) as an instructor does, with the
     classroom command; ``folder`` takes the inbox.
 
-    ``colab_copy``: one_wrong arrives as Colab's "Copy of <id>.ipynb" without nbgrader's metadata."""
-    run = Run(SANDBOX, chapter, course, ("one_wrong", "blank"))
+    ``colab_copy``: one_wrong arrives whole, as Colab's "Copy of <id>.ipynb" without nbgrader's metadata;
+    otherwise it stops after the test cell that catches the wrong answer (``stopped_after``)."""
     release = layout.release_notebook(chapter, course)
-    wrong_cell, wrong_source, _ = wrong_answer(chapter)
-    answers = solution_sources(layout.solution_notebook(chapter))
-    one_wrong = fill_release(release, {**answers, wrong_cell: wrong_source})
+    wrong_cell, wrong_source, catching_test = wrong_answer(chapter)
+    answers = {**solution_sources(layout.solution_notebook(chapter)), wrong_cell: wrong_source}
     inbox = folder / "inbox"
     if colab_copy:
-        write(inbox / "one_wrong" / f"Copy of {chapter}.ipynb", strip_nbgrader_metadata(one_wrong))
+        run = Run(SANDBOX, chapter, course, ("one_wrong", "blank"), partial=("blank",))
+        write(inbox / "one_wrong" / f"Copy of {chapter}.ipynb", strip_nbgrader_metadata(fill_release(release, answers)))
     else:
-        write(inbox / "one_wrong" / f"{chapter}.ipynb", one_wrong)
+        run = Run(SANDBOX, chapter, course, ("one_wrong", "blank"), ("one_wrong", "blank"), catching_test)
+        write(inbox / "one_wrong" / f"{chapter}.ipynb", stopped_after(release, answers, catching_test))
     write(inbox / "blank" / f"{chapter}.ipynb", nbformat.read(release, as_version=4))
     run.output += classroom(course, "collect", inbox, timeout=RUN_TIMEOUT)
     run.output += classroom(

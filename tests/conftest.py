@@ -196,7 +196,7 @@ def background(request, tmp_path_factory):
                 ledger.record(
                     finished.chapter,
                     finished.environment,
-                    "partial" if student == "blank" else "full",
+                    "partial" if student in finished.partial else "full",
                     student,
                     finished.seconds,
                 )

@@ -31,8 +31,9 @@ def read_csv(path):
         return list(csv.reader(handle))
 
 
-def run_class(course, roster, archive, policy, *extra):
-    classroom(course, "release", CHAPTER)
+def run_class(course, roster, archive, policy):
+    """The loop after the release (the caller released the assignment to build the LMS's download from it):
+    roster, collect, due date, grading, export; returns the grade sheet's rows."""
     classroom(course, "roster", str(roster))
     classroom(course, "collect", str(archive))
     classroom(course, "due", CHAPTER, DUE.isoformat(), "--policy", *policy)

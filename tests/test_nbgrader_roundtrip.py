@@ -6,18 +6,21 @@ runs each chapter once per environment; these tests read the results).
   of a separate nbval run).
 * One wrong answer ("one_wrong", tests/roundtrip/<chapter>.json) and the untouched student version
   ("blank"), graded by the classroom command in the development environment, each kernel in the grading
-  sandbox: the wrong answer costs exactly its points (so every other answer scores there too), the blank
-  scores 0. The first chapter's one_wrong arrives as a Colab copy without nbgrader's metadata, so the repair
-  is tested on a real chapter.
+  sandbox: the wrong answer costs exactly its points, the blank scores 0. The first chapter's one_wrong
+  arrives whole as a Colab copy without nbgrader's metadata, so the repair is tested on a real chapter; the
+  others stop after the test that catches the wrong answer, where no later cell can differ (tests/cell_flow.py).
 * Feedback for every student, without hidden tests; nbgrader's validator on the first chapter's blank release.
 """
 
+import nbformat
 import pytest
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
+import cell_flow
 from chapter_runs import CELL_TIMEOUT, COLAB_CPU, SANDBOX, wrong_answer
 from course_tools import colab, layout
+from course_tools.notebooks import grade_id
 from helpers import cell_errors, chapter_ids
 
 pytestmark = pytest.mark.slow
@@ -57,12 +60,27 @@ def test_untouched_student_version_scores_zero(chapter_runs, chapter):
 
 
 def test_one_wrong_answer_loses_exactly_its_points(chapter_runs, chapter):
-    _, _, wrong_test = wrong_answer(chapter)
-    perfect_score, max_score, _ = chapter_runs.get(COLAB_CPU, chapter).scores("perfect")
-    score, wrong_max, grades = chapter_runs.get(SANDBOX, chapter).scores("one_wrong")
+    """Whole, the one_wrong submission scores the solutions' score less the catching test's points. Stopped after
+    that test (tests/chapter_runs.py), it scores what the solutions score on every test before it, nothing on
+    the unanswered rest, and no later test cell can score differently because of the wrong answer
+    (tests/cell_flow.py), so the whole submission would lose exactly those points too."""
+    wrong_cell, wrong_source, wrong_test = wrong_answer(chapter)
+    perfect_score, max_score, perfect = chapter_runs.get(COLAB_CPU, chapter).scores("perfect")
+    run = chapter_runs.get(SANDBOX, chapter)
+    score, wrong_max, grades = run.scores("one_wrong")
     assert wrong_max == max_score
     assert grades[wrong_test][0] == 0, f"{wrong_test} did not catch the wrong answer"
-    assert score == perfect_score - grades[wrong_test][1], {name: g for name, g in grades.items() if g[0] != g[1]}
+    differing = {name: (g, perfect[name]) for name, g in grades.items() if g != perfect[name]}
+    if run.stopped_after is None:
+        assert score == perfect_score - grades[wrong_test][1], differing
+        return
+    solutions = nbformat.read(layout.solution_notebook(chapter), as_version=4)
+    tests = [grade_id(cell) for cell in solutions.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    before = tests[: tests.index(wrong_test)]
+    assert {name: grades[name] for name in before} == {name: perfect[name] for name in before}, differing
+    assert score == sum(perfect[name][0] for name in before), "the unanswered exercises after the stop score 0"
+    reached = cell_flow.later_tests_reached(solutions, wrong_cell, wrong_source, wrong_test)
+    assert not reached, f"the wrong answer reaches later test cells {reached}: the run must not stop early"
 
 
 def test_feedback_is_written_for_every_student(chapter_runs, chapter):
