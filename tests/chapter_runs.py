@@ -29,7 +29,6 @@ time limit (CELL_TIMEOUT), so that a hung kernel ends as failed tests with nbgra
 suite.
 """
 
-import json
 import shutil
 import threading
 import time
@@ -41,8 +40,9 @@ import nbformat
 
 from classroom_inbox import classroom, strip_nbgrader_metadata, write
 from course_tools import colab, layout
-from course_tools.notebooks import fill_release, grade_id, make_course, solution_sources
+from course_tools.notebooks import fill_release, make_course, solution_sources
 from helpers import scores
+from wrong_answers import stopped_after, wrong_answer
 
 COLAB_CPU, SANDBOX, COLAB_TPU = "colab-cpu", "sandbox", "colab-tpu"
 ENVIRONMENTS = {
@@ -56,16 +56,7 @@ CELL_TIMEOUT = 300
 # idle cores; one process may grade two submissions (perfect and blank), and a busy hour is 2 to 4 times slower
 # (seen: chapter 5's two TPU gradings needed more than 900 s while the suite's other runs shared the cores).
 RUN_TIMEOUT = 1800
-CASES = layout.ROOT / "tests" / "roundtrip"
 WORKERS = 2
-
-
-def wrong_answer(chapter):
-    """(solution cell to get wrong, what to write there, the test cell that must catch it) of ``chapter``."""
-    path = CASES / f"{chapter}.json"
-    assert path.is_file(), f"add {path.relative_to(layout.ROOT)}: the wrong answer that the round trip submits"
-    case = json.loads(path.read_text())
-    return case["wrong_cell"], case["wrong_source"], case["catching_test"]
 
 
 @dataclass
@@ -150,21 +141,6 @@ def run_in_colab(runtime, chapter, course, folder, students):
     )
     run.kernels = colab.kernel_launches(kernels, runtime)
     return run
-
-
-def stopped_after(release, answers, last_test):
-    """The student version with ``answers`` (grade id -> source) typed in up to the test cell ``last_test``,
-    the later exercises left as released and the later lesson code (cells nbgrader does not track) deleted."""
-    nb = nbformat.read(release, as_version=4)
-    ids = [grade_id(cell) for cell in nb.cells]
-    stop = ids.index(last_test)
-    for cell in nb.cells[:stop]:
-        if grade_id(cell) in answers:
-            cell.source = answers[grade_id(cell)]
-    nb.cells = nb.cells[: stop + 1] + [
-        cell for cell in nb.cells[stop + 1 :] if cell.cell_type != "code" or "nbgrader" in cell.metadata
-    ]
-    return nb
 
 
 def run_in_sandbox(chapter, course, folder, colab_copy=False):

@@ -8,10 +8,10 @@ import nbformat
 import pytest
 
 import cell_flow
-from chapter_runs import CASES, stopped_after, wrong_answer
 from course_tools import layout
 from course_tools.notebooks import grade_id, solution_sources
 from helpers import chapter_ids
+from wrong_answers import CASES, stopped_after, wrong_answer
 
 
 def notebook(*cells):

@@ -18,10 +18,11 @@ from nbgrader.validator import Validator
 from traitlets.config import Config
 
 import cell_flow
-from chapter_runs import CELL_TIMEOUT, COLAB_CPU, SANDBOX, wrong_answer
+from chapter_runs import CELL_TIMEOUT, COLAB_CPU, SANDBOX
 from course_tools import colab, layout
 from course_tools.notebooks import grade_id
 from helpers import cell_errors, chapter_ids
+from wrong_answers import wrong_answer
 
 pytestmark = pytest.mark.slow
 CHAPTER_RUNS = (COLAB_CPU, SANDBOX)  # the runs these tests read (tests/chapter_runs.py)
