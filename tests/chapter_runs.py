@@ -23,7 +23,8 @@ once (``nbgrader generate_assignment``, registering it in the course's gradebook
     reuse what the solutions' run compiled (the same programs: 13 s instead of 39 s on 2 idle cores).
 
 The runs go two at a time on a thread pool (two chapters on two cores take about 1.6 times less wall time
-than one after the other), later chapters first, as they take longest; a test waits only for the run it reads
+than one after the other): the TPU run first, then Colab's CPU runs, which the book is built from, then the
+sandbox, later chapters first in each (``starting_order``); a test waits only for the run it reads
 (``ChapterRuns.get``). Each nbgrader or classroom process has a wall-clock limit (RUN_TIMEOUT) and each cell a
 time limit (CELL_TIMEOUT), so that a hung kernel ends as failed tests with nbgrader's output, not a stuck
 suite.
@@ -175,11 +176,12 @@ def run_in_sandbox(chapter, course, folder, colab_copy=False):
 
 
 def starting_order(wanted, chapters):
-    """The runs of ``wanted`` ((environment, chapter) pairs) in the order they should start: later chapters
-    first, and in a chapter the TPU run, then the sandbox, then Colab's CPU (longest first, so that the two
-    workers finish close together)."""
-    environments = (COLAB_TPU, SANDBOX, COLAB_CPU)
-    return sorted(set(wanted), key=lambda run: (-chapters.index(run[1]), environments.index(run[0])))
+    """The runs of ``wanted`` ((environment, chapter) pairs) in the order they should start: the TPU run (the
+    longest), then Colab's CPU runs, whose outputs the book is built from (tests/suite.py builds and reads the
+    book while the sandbox runs go on), then the sandbox; in each environment later chapters first, as they
+    take longest, so that the two workers finish close together."""
+    environments = (COLAB_TPU, COLAB_CPU, SANDBOX)
+    return sorted(set(wanted), key=lambda run: (environments.index(run[0]), -chapters.index(run[1])))
 
 
 def runs_wanted(items, chapters, tpu_chapter=layout.TPU_CHAPTER):

@@ -1,9 +1,12 @@
 """How the test session runs, and what it cost (a pytest plugin, registered by tests/conftest.py).
 
-Phases, in the order they run: ``unit`` (everything not marked slow: no notebook executed, no book built, no
-browser), ``notebooks`` (the other slow tests: chapters and small notebooks executed in kernels), ``book`` (the
-book built and read) and ``browser`` (the built book in Chromium). The fast tests come first, so that a
-mistake shows in seconds, and the book is built after the chapters ran, from their outputs.
+Phases: ``unit`` (everything not marked slow: no notebook executed, no book built, no browser), ``notebooks``
+(the other slow tests: chapters and small notebooks executed in kernels), ``book`` (the book built and read)
+and ``browser`` (the built book in Chromium). The fast tests come first, so that a mistake shows in seconds.
+The chapters run in the background from the session's start (tests/chapter_runs.py), so the tests run in the
+order that keeps both cores busy (``ORDER``): the notebooks tests that read no chapter run (the classroom's
+toy classes) while the chapters run, then the book, built from the Colab-CPU runs' outputs, and the browser
+while the sandbox runs go on, and last the tests that read the chapter runs.
 
 Honest markers: a test that uses a fixture which executes chapters, builds the book or starts a browser
 (SLOW_FIXTURES) and is not marked ``slow`` stops the session at collection, so that ``pytest -m "not slow"``
@@ -27,6 +30,8 @@ import pytest
 from course_tools.speed import machine_speed
 
 PHASES = ("unit", "notebooks", "book", "browser")
+# The order the tests run in: a test's phase, except that the notebooks tests reading chapter runs come last.
+ORDER = ("unit", "notebooks", "book", "browser", "chapter runs")
 # Test modules of the last two phases (every other slow test is in "notebooks").
 PHASE_OF_MODULE = {"test_book.py": "book", "test_browser.py": "browser", "test_accessibility.py": "browser"}
 SLOW_FIXTURES = frozenset(
@@ -74,6 +79,14 @@ def phase_of(item):
     return PHASE_OF_MODULE.get(item.path.name, "notebooks")
 
 
+def order_of(item):
+    """The place of ``item`` in ``ORDER``: its phase's, or last for a notebooks test that reads chapter runs."""
+    phase = phase_of(item)
+    if phase == "notebooks" and "chapter_runs" in getattr(item, "fixturenames", ()):
+        return ORDER.index("chapter runs")
+    return ORDER.index(phase)
+
+
 def unmarked_slow_tests(items):
     """Node ids of the tests that use a slow fixture but are not marked slow."""
     return [
@@ -116,7 +129,7 @@ class SuiteSession:
                 "tests that execute notebooks, build the book or start a browser must be "
                 "marked slow (@pytest.mark.slow):\n" + "\n".join(unmarked)
             )
-        items.sort(key=lambda item: PHASES.index(phase_of(item)))  # stable: the order within a phase stays
+        items.sort(key=order_of)  # stable: the order within a phase stays
         for item in items:
             self.phase[item.nodeid] = phase_of(item)
             if item.get_closest_marker("timeout") is None:

@@ -4,6 +4,7 @@ it stands guard over: an unmarked slow test, a hung test, a cell that raised, a 
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
@@ -19,6 +20,7 @@ def _item(fixtures=(), slow=False, module=None, chapter=None, nodeid="tests/test
     """A stand-in for a collected pytest item: what the suite's functions read of one."""
     return SimpleNamespace(
         nodeid=nodeid,
+        path=Path(nodeid.split("::")[0]),
         fixturenames=list(fixtures),
         module=module,
         callspec=SimpleNamespace(params={"chapter": chapter}) if chapter else None,
@@ -86,7 +88,7 @@ def test_only_the_runs_the_selected_tests_read_start():
     roundtrip = SimpleNamespace(CHAPTER_RUNS=(COLAB_CPU, SANDBOX))
     tpu = SimpleNamespace(CHAPTER_RUNS=(COLAB_TPU,))
     one_chapter = [_item(["chapter_runs"], module=roundtrip, chapter="02_b")]
-    assert runs_wanted(one_chapter, CHAPTERS, tpu_chapter="05_e") == [(SANDBOX, "02_b"), (COLAB_CPU, "02_b")]
+    assert runs_wanted(one_chapter, CHAPTERS, tpu_chapter="05_e") == [(COLAB_CPU, "02_b"), (SANDBOX, "02_b")]
     assert runs_wanted([_item(["chapter_runs"], module=tpu)], CHAPTERS, tpu_chapter="05_e") == [(COLAB_TPU, "05_e")]
     assert runs_wanted([_item(["tmp_path"], module=tpu)], CHAPTERS) == [], "a fast test of that module reads no run"
     assert runs_wanted([_item(["chapter_runs"], module=SimpleNamespace())], CHAPTERS) == [], (
@@ -94,11 +96,26 @@ def test_only_the_runs_the_selected_tests_read_start():
     )
 
 
-def test_runs_start_with_the_last_chapter_and_its_longest_environment():
-    wanted = [(environment, chapter) for chapter in CHAPTERS for environment in (COLAB_CPU, SANDBOX)]
+def test_runs_start_with_the_tpu_then_the_books_runs_and_the_last_chapter_first():
+    wanted = [(environment, chapter) for chapter in CHAPTERS for environment in (SANDBOX, COLAB_CPU)]
     order = starting_order(wanted + [(COLAB_TPU, "05_e")], CHAPTERS)
-    assert order[:3] == [(COLAB_TPU, "05_e"), (SANDBOX, "05_e"), (COLAB_CPU, "05_e")]
-    assert order[-1] == (COLAB_CPU, "01_a")
+    assert order[:3] == [(COLAB_TPU, "05_e"), (COLAB_CPU, "05_e"), (COLAB_CPU, "02_b")]
+    assert order.index((COLAB_CPU, "01_a")) < order.index((SANDBOX, "05_e")), "the book's runs before the sandbox"
+    assert order[-1] == (SANDBOX, "01_a")
+
+
+def test_tests_that_read_chapter_runs_come_after_the_book_and_the_browser():
+    """The book and browser tests run while the sandbox's runs go on; the round trip waits for them last."""
+    items = [
+        _item(["chapter_runs"], slow=True, nodeid="tests/test_nbgrader_roundtrip.py::test_a"),
+        _item(["server", "chapter_runs"], slow=True, nodeid="tests/test_browser.py::test_b"),
+        _item(["book_site", "chapter_runs"], slow=True, nodeid="tests/test_book.py::test_c"),
+        _item(["classroom_run"], slow=True, nodeid="tests/test_classroom.py::test_d"),
+        _item(["tmp_path"], nodeid="tests/test_layout.py::test_e"),
+    ]
+    ordered = [item.nodeid[-1] for item in sorted(items, key=suite.order_of)]
+    assert ordered == ["e", "d", "c", "b", "a"]
+    assert [suite.phase_of(item) for item in items] == ["notebooks", "browser", "book", "notebooks", "unit"]
 
 
 def test_the_ledger_counts_full_and_partial_runs_apart():
