@@ -11,6 +11,7 @@ name at run time (``globals()``, ``eval``), which ``later_tests_reached`` refuse
 """
 
 import ast
+import functools
 import symtable
 
 from IPython.core.inputtransformer2 import TransformerManager
@@ -20,9 +21,16 @@ from course_tools.notebooks import grade_id
 DYNAMIC = ("globals(", "eval(", "exec(", "vars(", "__dict__", "get_ipython().user_ns")
 
 
+@functools.cache
 def python_source(cell_source):
     """A cell's source as plain Python (IPython's ``%`` and ``!`` lines turned into calls)."""
     return TransformerManager().transform_cell(cell_source)
+
+
+@functools.cache
+def _table(cell_source):
+    """The symbol table of a cell's code (each cell is read once however often the analysis asks)."""
+    return symtable.symtable(python_source(cell_source), "cell", "exec")
 
 
 class _FirstReads(ast.NodeVisitor):
@@ -127,10 +135,9 @@ def _nested_globals(table):
 
 def reads(cell_source):
     """Global names a cell's code may read from the cells before it."""
-    code = python_source(cell_source)
     visitor = _FirstReads()
-    visitor.visit(ast.parse(code))
-    return visitor.reads | _nested_globals(symtable.symtable(code, "cell", "exec"))
+    visitor.visit(ast.parse(python_source(cell_source)))
+    return visitor.reads | _nested_globals(_table(cell_source))
 
 
 def _base_name(node):
@@ -143,9 +150,8 @@ def may_change(cell_source, modules=frozenset()):
     """The global names whose values a cell's code may change: those it binds, and the objects it calls a method
     of (``model.fit(...)``) or assigns an attribute or item of (``results[label] = ...``), at any depth. Calls
     into the imported ``modules`` are not counted: their hidden state (random number generators) is not followed."""
-    code = python_source(cell_source)
-    changed = binds(cell_source) | _nested_globals(symtable.symtable(code, "cell", "exec"))
-    for node in ast.walk(ast.parse(code)):
+    changed = binds(cell_source) | _nested_globals(_table(cell_source))
+    for node in ast.walk(ast.parse(python_source(cell_source))):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             changed.add(_base_name(node.func.value))
         elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
@@ -155,14 +161,13 @@ def may_change(cell_source, modules=frozenset()):
 
 def imported(cell_source):
     """The names a cell's import statements bind."""
-    table = symtable.symtable(python_source(cell_source), "cell", "exec")
-    return {symbol.get_name() for symbol in table.get_symbols() if symbol.is_imported()}
+    return {symbol.get_name() for symbol in _table(cell_source).get_symbols() if symbol.is_imported()}
 
 
 def binds(cell_source):
     """The global names a cell's code binds (assignments, definitions, imports)."""
-    table = symtable.symtable(python_source(cell_source), "cell", "exec")
-    return {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_namespace() or s.is_imported()}
+    symbols = _table(cell_source).get_symbols()
+    return {s.get_name() for s in symbols if s.is_assigned() or s.is_namespace() or s.is_imported()}
 
 
 def later_tests_reached(nb, changed_cell, new_source, catching_test):
@@ -178,7 +183,7 @@ def later_tests_reached(nb, changed_cell, new_source, catching_test):
     while grown:  # functions defined earlier that call the changed code when a later cell calls them
         before = len(changed)
         for cell in cells[:start]:
-            if changed & _nested_globals(symtable.symtable(python_source(cell.source), "cell", "exec")):
+            if changed & _nested_globals(_table(cell.source)):
                 changed |= binds(cell.source)
         grown = len(changed) > before
     reached = []

@@ -68,7 +68,6 @@ class Run:
     chapter: str
     course: Path
     students: tuple
-    partial: tuple = ()  # the students whose notebooks run only part of the chapter (blank, a stopped one_wrong)
     stopped_after: str | None = None  # the test cell after which one_wrong stops (None: it runs whole)
     seconds: float = 0.0
     output: str = ""
@@ -83,6 +82,11 @@ class Run:
     def scores(self, student):
         """(score, max score, {test cell: (score, max score)}) of ``student`` in this run's gradebook."""
         return scores(self.course, self.chapter, student)
+
+    @property
+    def partial(self):
+        """The students whose notebooks run only part of the chapter: the blank, and a stopped one_wrong."""
+        return tuple(s for s in self.students if s == "blank" or (s == "one_wrong" and self.stopped_after))
 
     def describe(self):
         return f"{self.chapter} in {ENVIRONMENTS[self.environment]} ({', '.join(self.students)}: {self.seconds:.0f} s)"
@@ -117,8 +121,7 @@ def run_in_colab(runtime, chapter, course, folder, students):
     """Grade ``students`` ("perfect" and/or "blank") of ``chapter`` in ``course`` (released) with nbgrader in
     ``runtime``'s kernel; ``folder`` takes the kernel specs (their launch log) and JAX's cache."""
     kernels = colab.write_kernelspecs(folder / "kernels", [runtime])  # this run's own launch log
-    environment = COLAB_CPU if runtime.name == "cpu" else COLAB_TPU
-    run = Run(environment, chapter, course, tuple(students), tuple(s for s in students if s == "blank"))
+    run = Run(COLAB_CPU if runtime.name == "cpu" else COLAB_TPU, chapter, course, tuple(students))
     release = layout.release_notebook(chapter, course)
     answers = solution_sources(layout.solution_notebook(chapter))
     made = {"perfect": lambda: fill_release(release, answers), "blank": lambda: nbformat.read(release, as_version=4)}
@@ -154,11 +157,10 @@ def run_in_sandbox(chapter, course, folder, colab_copy=False):
     wrong_cell, wrong_source, catching_test = wrong_answer(chapter)
     answers = {**solution_sources(layout.solution_notebook(chapter)), wrong_cell: wrong_source}
     inbox = folder / "inbox"
+    run = Run(SANDBOX, chapter, course, ("one_wrong", "blank"), None if colab_copy else catching_test)
     if colab_copy:
-        run = Run(SANDBOX, chapter, course, ("one_wrong", "blank"), partial=("blank",))
         write(inbox / "one_wrong" / f"Copy of {chapter}.ipynb", strip_nbgrader_metadata(fill_release(release, answers)))
     else:
-        run = Run(SANDBOX, chapter, course, ("one_wrong", "blank"), ("one_wrong", "blank"), catching_test)
         write(inbox / "one_wrong" / f"{chapter}.ipynb", stopped_after(release, answers, catching_test))
     write(inbox / "blank" / f"{chapter}.ipynb", nbformat.read(release, as_version=4))
     run.output += classroom(course, "collect", inbox, timeout=RUN_TIMEOUT)

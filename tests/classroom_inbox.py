@@ -104,11 +104,10 @@ ATTACKERS = ("mallory", "watcher", "patcher")
 def build_inbox(inbox, release, course, port):
     """Files as a class sends them. Returns {student: expected points lost} for the graded students (None: not
     checked, the score is what tampered tests give and the answer is flagged for review instead)."""
-    wrong_softmax = WRONG_SOFTMAX
     # two files from one student, named with the student id and a case variant: the newer one counts
     write(
         inbox / f"bob_{CHAPTER.title()}.ipynb",
-        student_notebook(release, softmax_solution=wrong_softmax),
+        student_notebook(release, softmax_solution=WRONG_SOFTMAX),
         mtime=1_700_000_000,
     )
     write(inbox / f"bob_{CHAPTER} (1).ipynb", student_notebook(release), mtime=1_700_100_000)
@@ -132,7 +131,7 @@ def build_inbox(inbox, release, course, port):
     # its kernel (parameter count, 1 point)
     nb = student_notebook(
         release,
-        softmax_solution=wrong_softmax,
+        softmax_solution=WRONG_SOFTMAX,
         output_choice_solution='ANSWER_OUTPUT = "a"',
         param_count_solution="import os\nos._exit(1)",
     )

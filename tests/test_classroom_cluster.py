@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 import toy_assignment
-from classroom_inbox import CHAPTER, classroom, student_notebook
+from classroom_inbox import CHAPTER, WRONG_SOFTMAX, classroom, student_notebook
 from course_tools import layout
 from course_tools.classroom import cluster
 from course_tools.classroom.grade import GRADED_SHA, grade, release
@@ -30,7 +30,6 @@ from helpers import scores
 from postgres_server import GRADES_PER_STUDENT, SUBMISSIONS_PER_STUDENT, count_per_student, new_database, use_database
 
 CELL_TIMEOUT = 20
-WRONG_SOFTMAX = "import numpy as np\ndef softmax(logits):\n    return np.zeros_like(logits)"
 CLASS = {  # student: answers that differ from the solution
     "ada": {},
     "bob": {"softmax_solution": WRONG_SOFTMAX},
